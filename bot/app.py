@@ -1,0 +1,83 @@
+"""Assembly: engine, storage, bot, dispatcher, middlewares and routers; polling."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Settings
+from bot.i18n import LOCALES_DIR
+from handlers import build_router
+from handlers.commands import publish_commands
+from handlers.middlewares import LocaleMiddleware, UnitOfWorkMiddleware
+from storage.db import create_engine, session_factory
+from storage.fsm import SqlStorage
+from storage.migrate import upgrade
+
+log = logging.getLogger("participa")
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    bot: Bot
+    dispatcher: Dispatcher
+    i18n: I18n
+
+    async def close(self) -> None:
+        await self.dispatcher.storage.close()
+        await self.bot.session.close()
+        await self.engine.dispose()
+
+
+def make_i18n(default_locale: str) -> I18n:
+    return I18n(path=LOCALES_DIR, default_locale=default_locale, domain="messages")
+
+
+def make_bot(settings: Settings) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(settings.token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def make_dispatcher(settings: Settings, engine: AsyncEngine, storage: BaseStorage, i18n: I18n) -> Dispatcher:
+    # One update at a time per chat: a person's answers are taken in the order they were sent.
+    dispatcher = Dispatcher(storage=storage, events_isolation=SimpleEventIsolation())
+    dispatcher["settings"] = settings
+    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(session_factory(engine)))
+    LocaleMiddleware(i18n, settings.default_locale).setup(dispatcher)
+    dispatcher.include_router(build_router())
+    return dispatcher
+
+
+async def create_app(settings: Settings) -> App:
+    engine = create_engine(settings.database_url)
+    if settings.is_sqlite:
+        await upgrade(engine)  # the embedded default keeps itself up to date; PostgreSQL: `participa migrate`
+    i18n = make_i18n(settings.default_locale)
+    dispatcher = make_dispatcher(settings, engine, SqlStorage(engine), i18n)
+    return App(settings=settings, engine=engine, bot=make_bot(settings), dispatcher=dispatcher, i18n=i18n)
+
+
+async def run_polling(app: App) -> None:
+    bot, dispatcher = app.bot, app.dispatcher
+    me = await bot.get_me()
+    log.info("started as @%s", me.username)
+    await bot.delete_webhook(drop_pending_updates=False)
+    await publish_commands(bot, app.i18n, app.settings.default_locale)
+    await dispatcher.start_polling(
+        bot,
+        allowed_updates=dispatcher.resolve_used_update_types(),
+        handle_signals=True,
+        close_bot_session=False,
+    )

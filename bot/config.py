@@ -1,0 +1,98 @@
+"""Configuration from the environment (DESIGN.md section 3), through pydantic-settings.
+
+A missing or malformed value stops start-up with one line naming the variable: see `load_settings`.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Locale = Literal["es", "en", "qu"]
+LOCALES: tuple[str, ...] = ("es", "en", "qu")
+
+_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
+
+
+class ConfigError(Exception):
+    """A configuration problem, already phrased as one line for the operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    database_url: str = "sqlite+aiosqlite:///participa.db"
+    redis_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    port: int = Field(default=8080, ge=1, le=65535)
+    sgp_admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    default_locale: Locale = "es"
+    # Where the consent notice changes, bump this: people are asked to consent again.
+    privacy_notice_version: int = Field(default=1, ge=1)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _TOKEN_RE.match(value.get_secret_value()):
+            raise ValueError("expected the shape 123456789:ABC... given by @BotFather")
+        return value
+
+    @field_validator("telegram_api_url", "webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None if value == "" else value
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("expected an http:// or https:// address")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not re.match(r"^(sqlite\+aiosqlite|postgresql\+asyncpg)://", value):
+            raise ValueError("expected sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB")
+        return value
+
+    @field_validator("sgp_admin_ids", mode="before")
+    @classmethod
+    def _comma_separated_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(re.fullmatch(r"-?\d+", part) for part in parts):
+                raise ValueError("expected Telegram user ids separated by commas, e.g. 12345,67890")
+            return tuple(int(part) for part in parts)
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def token(self) -> str | None:
+        return self.bot_token.get_secret_value() if self.bot_token else None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; raise ConfigError with one readable line on any bad value."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else "configuration"
+        message = error["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"Configuration error: {name}: {message}") from None
+
+
+def settings_or_exit(**overrides: object) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None

@@ -1,0 +1,1 @@
+"""The domain: reference data, rules and errors. Imports neither aiogram nor SQLAlchemy."""

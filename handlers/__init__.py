@@ -1,0 +1,17 @@
+"""The Telegram conversation layer: one Router per feature, composed here."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+
+from handlers import common, onboarding
+
+
+def build_router() -> Router:
+    root = Router(name="participa")
+    private = Router(name="private")
+    private.message.filter(F.chat.type == "private")
+    private.callback_query.filter(F.message.chat.type == "private")
+    private.include_routers(common.router, onboarding.router, common.buttons)
+    root.include_routers(private, common.fallback)
+    return root

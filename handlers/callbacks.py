@@ -1,0 +1,29 @@
+"""Callback data factories. Everything here is validated on arrival and trusted for nothing else."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class LanguageCb(CallbackData, prefix="lang"):
+    code: str
+
+
+class ConsentCb(CallbackData, prefix="consent"):
+    accept: bool
+
+
+class RegionCb(CallbackData, prefix="region"):
+    code: str
+
+
+class OrgTypeCb(CallbackData, prefix="orgtype"):
+    code: str
+
+
+class OrganisationCb(CallbackData, prefix="org"):
+    id: int  # 0 = a new organisation with the name the person typed
+
+
+class MenuCb(CallbackData, prefix="menu"):
+    action: str

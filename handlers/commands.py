@@ -1,0 +1,81 @@
+"""The chat commands: one list, from which /ayuda and the published command menus are made.
+
+Each feature adds its commands here when it lands, so help and menus never name what does not exist.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import lazy_gettext as __
+from aiogram.utils.i18n.lazy_proxy import LazyProxy
+
+from bot.i18n import LOCALES
+
+log = logging.getLogger(__name__)
+
+PARTICIPANT = "participant"
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    description: LazyProxy  # one line for Telegram's command menu (at most 256 characters)
+    help: LazyProxy  # a plain-language explanation for /ayuda
+    role: str = PARTICIPANT
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "start",
+        __("Empezar o volver al menú"),
+        __("Abre el menú principal. La primera vez te pide tu permiso y tus datos básicos."),
+    ),
+    Command(
+        "idioma",
+        __("Cambiar de idioma"),
+        __("Elige en qué idioma te escribo: español, English o runa simi."),
+    ),
+    Command(
+        "cancelar",
+        __("Dejar lo que estás haciendo"),
+        __("Sales del paso en el que estás. Lo que ya escribiste no se pierde."),
+    ),
+    Command(
+        "ayuda",
+        __("Qué puedo hacer aquí"),
+        __("Muestra esta lista con todo lo que puedes hacer."),
+    ),
+)
+
+
+def commands_for(role: str = PARTICIPANT) -> list[Command]:
+    return [command for command in COMMANDS if command.role == role]
+
+
+def bot_commands(i18n: I18n, locale: str, role: str = PARTICIPANT) -> list[BotCommand]:
+    with i18n.use_locale(locale):
+        return [BotCommand(command=c.name, description=str(c.description)) for c in commands_for(role)]
+
+
+async def publish_commands(bot: Bot, i18n: I18n, default_locale: str) -> None:
+    """Publish the command menu in every language (Telegram picks it by the app's language)."""
+    with i18n.context():
+        await bot.set_my_commands(bot_commands(i18n, default_locale), scope=BotCommandScopeDefault())
+        for locale in LOCALES:
+            await bot.set_my_commands(
+                bot_commands(i18n, locale), scope=BotCommandScopeDefault(), language_code=locale
+            )
+
+
+async def publish_chat_commands(bot: Bot, i18n: I18n, chat_id: int, locale: str) -> None:
+    """A person's menu in the language they chose in the bot (Telegram has no Quechua interface)."""
+    try:
+        await bot.set_my_commands(bot_commands(i18n, locale), scope=BotCommandScopeChat(chat_id=chat_id))
+    except TelegramAPIError as exc:  # the menu is a convenience: never fail the person's action for it
+        log.warning("set_my_commands for a chat failed: %s", exc)

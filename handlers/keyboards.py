@@ -1,0 +1,84 @@
+"""Keyboards. Button texts are translated at the moment of building."""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain.people import Organisation
+from bot.domain.reference import FEATURED_REGIONS, REGIONS, OrgType
+from bot.i18n import LOCALE_NAMES
+from handlers.callbacks import ConsentCb, LanguageCb, MenuCb, OrganisationCb, OrgTypeCb, RegionCb
+from handlers.labels import org_type_label
+
+
+def languages() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for code, name in LOCALE_NAMES.items():
+        builder.button(text=name, callback_data=LanguageCb(code=code))
+    return builder.adjust(3).as_markup()
+
+
+def consent() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("✅ Acepto"), callback_data=ConsentCb(accept=True))
+    builder.button(text=_("No acepto"), callback_data=ConsentCb(accept=False))
+    return builder.adjust(2).as_markup()
+
+
+def regions() -> InlineKeyboardMarkup:
+    """The regions of the first workshops and Lima first, then every department alphabetically."""
+    builder = InlineKeyboardBuilder()
+    featured = [r for code in FEATURED_REGIONS for r in REGIONS if r.code == code]
+    others = sorted((r for r in REGIONS if r.code not in FEATURED_REGIONS), key=lambda r: r.name)
+    for region in [*featured, *others]:
+        builder.button(text=region.name, callback_data=RegionCb(code=region.code))
+    return builder.adjust(2, 2, *([3] * 7)).as_markup()
+
+
+def org_types() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for kind in OrgType:
+        builder.button(text=org_type_label(kind), callback_data=OrgTypeCb(code=kind.value))
+    return builder.adjust(2).as_markup()
+
+
+def organisation_choices(similar: list[Organisation], typed: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for organisation in similar:
+        builder.button(text=organisation.name[:60], callback_data=OrganisationCb(id=organisation.id))
+    new_label = _("Ninguna: registrar «{name}»").format(name=typed[:40])
+    builder.button(text=new_label, callback_data=OrganisationCb(id=0))
+    return builder.adjust(1).as_markup()
+
+
+def skip_label() -> str:
+    return _("Omitir")
+
+
+def share_phone() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        keyboard=[
+            [KeyboardButton(text=_("📱 Compartir mi número"), request_contact=True)],
+            [KeyboardButton(text=skip_label())],
+        ],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+        input_field_placeholder=_("Comparte tu número u omite este paso"),
+    )
+
+
+def main_menu() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("👤 Mi perfil"), callback_data=MenuCb(action="profile"))
+    builder.button(text=_("🌐 Idioma"), callback_data=MenuCb(action="language"))
+    builder.button(text=_("🔒 Privacidad"), callback_data=MenuCb(action="privacy"))
+    builder.button(text=_("❓ Ayuda"), callback_data=MenuCb(action="help"))
+    return builder.adjust(2).as_markup()
+
+
+def back_to_menu() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("⬅️ Menú"), callback_data=MenuCb(action="menu"))
+    return builder.as_markup()

@@ -1,0 +1,1 @@
+"""The database: SQLAlchemy models, repositories, the unit of work, FSM storage and migrations."""

@@ -1,0 +1,140 @@
+"""SQLAlchemy models. Times are stored in UTC (timezone-aware columns)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every engine (SQLite keeps no offset of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given; store timezone-aware datetimes")
+        # SQLite keeps the wall time without its offset: always hand it the UTC wall time.
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class RegionRow(Base):
+    __tablename__ = "regions"
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+
+
+class ThemeRow(Base):
+    __tablename__ = "themes"
+    code: Mapped[str] = mapped_column(String(30), primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class OrganisationTypeRow(Base):
+    __tablename__ = "organisation_types"
+    code: Mapped[str] = mapped_column(String(30), primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    sector: Mapped[str | None] = mapped_column(String(30))
+
+
+class OrganisationRow(Base):
+    __tablename__ = "organisations"
+    __table_args__ = (UniqueConstraint("name_key", "type_code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))
+    type_code: Mapped[str] = mapped_column(ForeignKey("organisation_types.code"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PersonRow(Base):
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    locale: Mapped[str] = mapped_column(String(5))
+    consent_version: Mapped[int] = mapped_column(Integer)
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    full_name: Mapped[str | None] = mapped_column(String(120))
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
+    org_type_code: Mapped[str | None] = mapped_column(ForeignKey("organisation_types.code"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    announcements: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ConsentRefusalRow(Base):
+    """A refusal of consent: no identity at all, only which notice and when."""
+
+    __tablename__ = "consent_refusals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notice_version: Mapped[int] = mapped_column(Integer)
+    refused_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WorkshopRow(Base):
+    __tablename__ = "workshops"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    themes: Mapped[list[str]] = mapped_column(JSON)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    venue_name: Mapped[str] = mapped_column(String(200))
+    venue_address: Mapped[str] = mapped_column(String(300))
+    latitude: Mapped[float | None] = mapped_column(Numeric(9, 6, asdecimal=False))
+    longitude: Mapped[float | None] = mapped_column(Numeric(9, 6, asdecimal=False))
+    capacity: Mapped[int] = mapped_column(Integer)
+    registration_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="programado")
+    description: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FsmStateRow(Base):
+    """aiogram conversation state, one row per storage key, so a restart loses no conversation."""
+
+    __tablename__ = "fsm_states"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    state: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

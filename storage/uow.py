@@ -1,0 +1,36 @@
+"""Unit of work: one session, the repositories on it; it rolls back unless the service commits."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.repositories import SqlConsents, SqlOrganisations, SqlPeople, SqlWorkshops
+
+
+class SqlUnitOfWork:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def __aenter__(self) -> SqlUnitOfWork:
+        self.session = self._sessions()
+        self.people = SqlPeople(self.session)
+        self.organisations = SqlOrganisations(self.session)
+        self.consents = SqlConsents(self.session)
+        self.workshops = SqlWorkshops(self.session)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()

@@ -1,0 +1,143 @@
+"""Storage on a real SQLite file: migrations, repositories, the FSM storage, loading."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from aiogram.fsm.storage.base import StorageKey
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.demo import demo_workshops
+from bot.domain.people import ProfileInput
+from bot.domain.reference import OrgType
+from bot.services import onboarding
+from bot.services.loading import RecordError, load_workshops
+from handlers.states import Onboarding
+from storage.db import create_engine, session_factory
+from storage.fsm import SqlStorage
+from storage.migrate import upgrade
+from storage.models import Base, ConsentRefusalRow, OrganisationRow, PersonRow, WorkshopRow
+from storage.uow import SqlUnitOfWork
+
+NOW = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+
+
+async def test_migrations_match_the_models(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+        regions = (await connection.execute(text("select count(*) from regions"))).scalar()
+        themes = (await connection.execute(text("select name from themes order by position"))).scalars().all()
+    assert set(Base.metadata.tables) <= tables
+    assert regions == 25
+    assert themes == [
+        "Salud",
+        "Educación",
+        "Infraestructura",
+        "Saneamiento",
+        "Ambiente",
+        "Seguridad ciudadana",
+    ]
+
+
+async def test_migrating_twice_is_harmless(engine: AsyncEngine) -> None:
+    await upgrade(engine)
+
+
+async def test_profile_round_trip(engine: AsyncEngine) -> None:
+    sessions = session_factory(engine)
+    async with SqlUnitOfWork(sessions) as uow:
+        await onboarding.accept_consent(uow, 555, "en", 1, NOW)
+        await onboarding.save_profile(
+            uow, 555, ProfileInput("Ana <b>", "22", OrgType.ONG, organisation_name="Red Muqui", phone="+5190")
+        )
+    async with SqlUnitOfWork(sessions) as uow:
+        person = await onboarding.get_person(uow, 555)
+    assert person is not None
+    assert (
+        person.full_name,
+        person.region_code,
+        person.org_type,
+        person.organisation_name,
+        person.phone,
+    ) == ("Ana <b>", "22", OrgType.ONG, "Red Muqui", "+5190")
+    assert person.consent_at == NOW and person.locale == "en"
+
+
+async def test_unit_of_work_rolls_back_unless_committed(engine: AsyncEngine) -> None:
+    sessions = session_factory(engine)
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.people.add(1, "es", 1, NOW)  # no commit
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.people.get_by_telegram_id(1) is None
+
+
+async def test_refusal_row_has_no_identity(engine: AsyncEngine) -> None:
+    sessions = session_factory(engine)
+    async with SqlUnitOfWork(sessions) as uow:
+        await onboarding.refuse_consent(uow, 1, NOW)
+    assert set(ConsentRefusalRow.__table__.columns.keys()) == {"id", "notice_version", "refused_at"}
+    async with sessions() as session:
+        assert (await session.execute(select(func.count()).select_from(PersonRow))).scalar() == 0
+        assert (await session.execute(select(func.count()).select_from(ConsentRefusalRow))).scalar() == 1
+
+
+async def test_organisation_key_is_unique_in_the_database(engine: AsyncEngine) -> None:
+    async with session_factory(engine)() as session:
+        session.add(OrganisationRow(name="A", name_key="a", type_code="ong", created_at=NOW))
+        session.add(OrganisationRow(name="a.", name_key="a", type_code="ong", created_at=NOW))
+        with pytest.raises(IntegrityError):
+            await session.commit()
+
+
+async def test_fsm_state_survives_a_new_engine(database_url: str, engine: AsyncEngine) -> None:
+    key = StorageKey(bot_id=1, chat_id=42, user_id=42)
+    storage = SqlStorage(engine)
+    assert await storage.get_state(key) is None and await storage.get_data(key) == {}
+    await storage.set_state(key, Onboarding.region)
+    await storage.update_data(key, {"profile": {"name": "Ana"}})
+    await storage.update_data(key, {"locale": "qu"})
+    other_engine = create_engine(database_url)  # as after a restart
+    try:
+        again = SqlStorage(other_engine)
+        assert await again.get_state(key) == Onboarding.region.state
+        assert await again.get_data(key) == {"profile": {"name": "Ana"}, "locale": "qu"}
+        await again.set_state(key, None)
+        assert await again.get_state(key) is None
+        assert await again.get_data(key) == {"profile": {"name": "Ana"}, "locale": "qu"}
+        await again.forget(key)
+        assert await again.get_data(key) == {}
+    finally:
+        await other_engine.dispose()
+    assert await storage.get_state(StorageKey(bot_id=1, chat_id=43, user_id=43)) is None
+
+
+async def test_loading_workshops_is_idempotent(engine: AsyncEngine) -> None:
+    sessions = session_factory(engine)
+    records = demo_workshops()
+    async with SqlUnitOfWork(sessions) as uow:
+        first = await load_workshops(uow, records)
+    async with SqlUnitOfWork(sessions) as uow:
+        second = await load_workshops(uow, records)
+    moved = [dict(r) for r in records]
+    moved[0]["starts_at"] = moved[0]["starts_at"] + timedelta(days=1)
+    moved[0]["ends_at"] = moved[0]["ends_at"] + timedelta(days=1)
+    async with SqlUnitOfWork(sessions) as uow:
+        third = await load_workshops(uow, moved)
+    assert (first.created, second.unchanged, third.updated, third.unchanged) == (4, 4, 1, 3)
+    async with sessions() as session:
+        rows = (await session.execute(select(WorkshopRow).order_by(WorkshopRow.starts_at))).scalars().all()
+    assert [row.region_code for row in rows] == ["13", "22", "04", "15"]
+    assert rows[0].starts_at == moved[0]["starts_at"]
+
+
+async def test_a_bad_record_names_itself_and_stores_nothing(engine: AsyncEngine) -> None:
+    records = demo_workshops()
+    records[2] = {**records[2], "capacity": 0}
+    async with SqlUnitOfWork(session_factory(engine)) as uow:
+        with pytest.raises(RecordError, match="record 3: capacity"):
+            await load_workshops(uow, records)
+    async with session_factory(engine)() as session:
+        assert (await session.execute(select(func.count()).select_from(WorkshopRow))).scalar() == 0
