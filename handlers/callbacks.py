@@ -27,3 +27,11 @@ class OrganisationCb(CallbackData, prefix="org"):
 
 class MenuCb(CallbackData, prefix="menu"):
     action: str
+
+
+class EraseCb(CallbackData, prefix="erase"):
+    confirm: bool
+
+
+class ProfileEditCb(CallbackData, prefix="editprofile"):
+    field: str  # name | region | organisation | phone

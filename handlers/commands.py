@@ -47,6 +47,21 @@ COMMANDS: tuple[Command, ...] = (
         __("Sales del paso en el que estás. Lo que ya escribiste no se pierde."),
     ),
     Command(
+        "privacidad",
+        __("Tus datos y tu permiso"),
+        __("Muestra para qué usamos tus datos y cuándo diste tu permiso."),
+    ),
+    Command(
+        "misdatos",
+        __("Ver todos tus datos"),
+        __("Te envío un archivo con todo lo que Participa guarda sobre ti."),
+    ),
+    Command(
+        "borrarmisdatos",
+        __("Borrar tus datos"),
+        __("Borra tus datos de Participa, después de pedirte que lo confirmes."),
+    ),
+    Command(
         "ayuda",
         __("Qué puedo hacer aquí"),
         __("Muestra esta lista con todo lo que puedes hacer."),

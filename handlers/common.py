@@ -16,6 +16,7 @@ from handlers import keyboards, views
 from handlers.callbacks import LanguageCb, MenuCb
 from handlers.commands import COMMANDS, publish_chat_commands
 from handlers.onboarding import ask, current_step, resume, show_menu
+from handlers.states import Onboarding
 
 router = Router(name="common")
 
@@ -66,20 +67,27 @@ async def language_changed(
     i18n: I18n,
     bot: Bot,
 ) -> None:
-    """A language picked outside the first onboarding step: store it, then go on where the person was."""
+    """A language picked: before consent it only steers the conversation; after, it is stored.
+
+    Either way the conversation goes on where it was (the privacy notice for someone new).
+    """
     locale = callback_data.code
     if locale not in i18n.available_locales:
         await query.answer(views.stale_button(), show_alert=True)
         return
     await query.answer()
-    if person is None:
-        await state.update_data(locale=locale)
-    else:
-        await service.set_locale(uow, person.telegram_id, locale)
-        await publish_chat_commands(bot, i18n, query.message.chat.id, locale)
+    step = current_step(await state.get_state())
     with i18n.use_locale(locale):
+        if person is None:
+            await state.update_data(locale=locale)
+            if step in (None, Onboarding.language):
+                await query.message.edit_reply_markup(reply_markup=None)
+                await ask(query.message, Onboarding.consent, state)
+                return
+        else:
+            await service.set_locale(uow, person.telegram_id, locale)
+            await publish_chat_commands(bot, i18n, query.message.chat.id, locale)
         await query.message.edit_text(views.language_set())
-        step = current_step(await state.get_state())
         if step is not None:
             await ask(query.message, step, state)
 
@@ -100,7 +108,7 @@ async def menu_action(
     action = callback_data.action
     if action == "profile":
         await query.message.answer(
-            views.profile(person, i18n.current_locale), reply_markup=keyboards.back_to_menu()
+            views.profile(person, i18n.current_locale), reply_markup=keyboards.profile_actions()
         )
     elif action == "language":
         await query.message.answer(views.choose_language(), reply_markup=keyboards.languages())

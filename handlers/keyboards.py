@@ -9,7 +9,16 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.domain.people import Organisation
 from bot.domain.reference import FEATURED_REGIONS, REGIONS, OrgType
 from bot.i18n import LOCALE_NAMES
-from handlers.callbacks import ConsentCb, LanguageCb, MenuCb, OrganisationCb, OrgTypeCb, RegionCb
+from handlers.callbacks import (
+    ConsentCb,
+    EraseCb,
+    LanguageCb,
+    MenuCb,
+    OrganisationCb,
+    OrgTypeCb,
+    ProfileEditCb,
+    RegionCb,
+)
 from handlers.labels import org_type_label
 
 
@@ -82,3 +91,20 @@ def back_to_menu() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("⬅️ Menú"), callback_data=MenuCb(action="menu"))
     return builder.as_markup()
+
+
+def erase_confirm() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Sí, borrar mis datos"), callback_data=EraseCb(confirm=True))
+    builder.button(text=_("No, conservarlos"), callback_data=EraseCb(confirm=False))
+    return builder.adjust(1).as_markup()
+
+
+def profile_actions() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("✏️ Nombre"), callback_data=ProfileEditCb(field="name"))
+    builder.button(text=_("✏️ Región"), callback_data=ProfileEditCb(field="region"))
+    builder.button(text=_("✏️ Organización"), callback_data=ProfileEditCb(field="organisation"))
+    builder.button(text=_("✏️ Celular"), callback_data=ProfileEditCb(field="phone"))
+    builder.button(text=_("⬅️ Menú"), callback_data=MenuCb(action="menu"))
+    return builder.adjust(2, 2, 1).as_markup()

@@ -41,7 +41,7 @@ from bot.i18n import guess_locale
 from bot.services import onboarding as service
 from bot.services.ports import UnitOfWork
 from handlers import keyboards, views
-from handlers.callbacks import ConsentCb, LanguageCb, OrganisationCb, OrgTypeCb, RegionCb
+from handlers.callbacks import ConsentCb, OrganisationCb, OrgTypeCb, ProfileEditCb, RegionCb
 from handlers.commands import publish_chat_commands
 from handlers.labels import org_type_label, region_label
 from handlers.states import Onboarding
@@ -131,8 +131,9 @@ async def resume(message: Message, state: FSMContext, person: Person | None, set
         current = await state.get_state()
         step = Onboarding.consent if current == Onboarding.consent.state else Onboarding.language
         if step == Onboarding.language:
-            await message.answer(views.welcome(), reply_markup=keyboards.languages())
+            # The state is stored before the message goes out: a crash in between loses nothing.
             await state.set_state(Onboarding.language)
+            await message.answer(views.welcome(), reply_markup=keyboards.languages())
         else:
             await ask(message, step, state)
         return True
@@ -153,19 +154,6 @@ async def start(message: Message, state: FSMContext, person: Person | None, sett
     if not await resume(message, state, person, settings):
         await state.set_state(None)
         await show_menu(message, person)
-
-
-@router.callback_query(Onboarding.language, LanguageCb.filter())
-async def language_chosen(
-    query: CallbackQuery, callback_data: LanguageCb, state: FSMContext, i18n: I18n
-) -> None:
-    if callback_data.code not in i18n.available_locales:
-        await query.answer(views.stale_button(), show_alert=True)
-        return
-    await state.update_data(locale=callback_data.code)
-    await query.answer()
-    with i18n.use_locale(callback_data.code):
-        await ask(query.message, Onboarding.consent, state)
 
 
 @router.callback_query(Onboarding.consent, ConsentCb.filter())
@@ -322,3 +310,41 @@ async def buttons_expected(message: Message, state: FSMContext) -> None:
     """Text where a button was expected: say so, and show the question with its buttons again."""
     await message.answer(views.use_buttons())
     await ask(message, current_step(await state.get_state()), state)
+
+
+# Rectification: the saved profile becomes the draft, less the answers to give again.
+_EDIT_CLEARS = {
+    "name": ("name",),
+    "region": ("region",),
+    "organisation": ("org_type", "org_id", "org_name", "org_typed"),
+    "phone": ("phone", "phone_done"),
+}
+
+
+def draft_of(person: Person) -> dict[str, Any]:
+    return {
+        "name": person.full_name,
+        "region": person.region_code,
+        "org_type": person.org_type.value if person.org_type else None,
+        "org_id": person.organisation_id,
+        "phone": person.phone,
+        "phone_done": True,
+    }
+
+
+@router.callback_query(ProfileEditCb.filter())
+async def edit_profile(
+    query: CallbackQuery,
+    callback_data: ProfileEditCb,
+    state: FSMContext,
+    person: Person | None,
+    uow: UnitOfWork,
+) -> None:
+    cleared = _EDIT_CLEARS.get(callback_data.field)
+    if person is None or not person.profile_complete or cleared is None:
+        await query.answer(views.stale_button(), show_alert=True)
+        return
+    await query.answer()
+    draft = {key: value for key, value in draft_of(person).items() if key not in cleared}
+    await state.update_data({DRAFT: draft})
+    await advance(query.message, state, uow, query.from_user.id)

@@ -189,3 +189,26 @@ def edit_ignored() -> str:
 
 def unknown_command() -> str:
     return _("No conozco ese comando. Escribe /ayuda para ver los que puedes usar.")
+
+
+def no_data_stored() -> str:
+    return _("No tenemos ningún dato tuyo guardado.")
+
+
+def my_data_caption() -> str:
+    return _("Aquí está todo lo que Participa guarda sobre ti. Para corregirlo, usa «Mi perfil» en el menú.")
+
+
+def erase_confirm() -> str:
+    return _(
+        "¿Seguro que quieres que borremos tus datos? Borraremos tu nombre, tu región, tu organización, "
+        "tu teléfono y tu idioma. No se puede deshacer; podrás volver a empezar con /start."
+    )
+
+
+def erase_kept() -> str:
+    return _("Listo, no borramos nada.")
+
+
+def erased() -> str:
+    return _("Borramos tus datos. Gracias por haber participado. Si quieres volver, escribe /start.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.clock import utcnow
@@ -77,6 +77,9 @@ class SqlPeople:
         row.announcements = person.announcements
         row.updated_at = utcnow()
         await self.session.flush()
+
+    async def delete(self, person_id: int) -> None:
+        await self.session.execute(delete(PersonRow).where(PersonRow.id == person_id))
 
 
 class SqlOrganisations:

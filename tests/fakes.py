@@ -26,6 +26,9 @@ class FakePeople:
         organisation_name = person.organisation_name
         self.rows[person.telegram_id] = replace(person, organisation_name=organisation_name)
 
+    async def delete(self, person_id: int) -> None:
+        self.rows = {key: p for key, p in self.rows.items() if p.id != person_id}
+
 
 class FakeOrganisations:
     def __init__(self) -> None:

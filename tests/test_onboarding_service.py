@@ -64,10 +64,9 @@ async def test_match_offers_similar_names() -> None:
     name, same, similar = await onboarding.match_organisation(
         uow, "MUNICIPALIDAD DE TRUJÍLLO", "entidad_publica"
     )
+    assert name == "MUNICIPALIDAD DE TRUJÍLLO"
     assert same is not None and same.name == "Municipalidad de Trujillo" and similar == []
-    name, same, similar = await onboarding.match_organisation(
-        uow, "Municipalidad Trujillo", "entidad_publica"
-    )
+    _, same, similar = await onboarding.match_organisation(uow, "Municipalidad Trujillo", "entidad_publica")
     assert same is None and [org.name for org in similar] == ["Municipalidad de Trujillo"]
     _, same, similar = await onboarding.match_organisation(uow, "Colegio de Ingenieros", "entidad_publica")
     assert same is None and similar == []
