@@ -39,6 +39,10 @@ class Screen(io.StringIO):
         return self.since_mark()
 
 
+def in_use(workdirs: Path) -> bool:
+    return bool(list(workdirs.glob("participa-sandbox-*/sandbox.db")))
+
+
 async def person_typing(screen: Screen, workdirs: Path) -> AsyncIterator[str]:
     """Ana's lines; each one after the bot has answered the previous one."""
 
@@ -49,7 +53,7 @@ async def person_typing(screen: Screen, workdirs: Path) -> AsyncIterator[str]:
     yield typed("/start")
     shown = await screen.wait_for("Runa Simi")
     assert "[1] Español" in shown
-    assert list(workdirs.glob("participa-sandbox-*/sandbox.db")), "the throwaway database is in use"
+    assert in_use(workdirs), "the throwaway database is in use"
 
     yield typed("1")  # Español
     shown = await screen.wait_for("¿Aceptas?")
@@ -99,8 +103,8 @@ async def test_chat_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_render_text_entities() -> None:
     text = "🔒 Tus datos y un enlace"
     entities = [
-        {"type": "bold", "offset": 0, "length": 11},  # UTF-16: the emoji counts 2
-        {"type": "text_link", "offset": 17, "length": 6, "url": "https://example.org"},
+        {"type": "bold", "offset": 0, "length": 12},  # UTF-16: the emoji counts 2
+        {"type": "text_link", "offset": 18, "length": 6, "url": "https://example.org"},
     ]
     assert render_text(text, entities, color=False) == "🔒 Tus datos y un enlace <https://example.org>"
     assert render_text(text, entities, color=True).startswith("\033[1m🔒 Tus datos\033[22m y")

@@ -14,14 +14,17 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 # The visible texts each language shows (Quechua falls back to Spanish where not yet translated).
 TEXT = {
     "es": {
-        "lang": "Español", "accept": "✅ Acepto", "refuse": "No acepto", "name_q": "¿Cuál es tu nombre completo?",
+        "lang": "Español", "accept": "✅ Acepto", "refuse": "No acepto",
+        "name_q": "¿Cuál es tu nombre completo?",
         "region_q": "¿En qué región", "type_q": "¿A quién representas?", "ngo": "ONG u organización de base",
         "org_q": "Escribe el nombre de tu organización", "phone_q": "número de celular", "skip": "Omitir",
         "saved": "Tu perfil está guardado", "menu": "Menú principal", "notice": "Ley N° 29733",
     },
     "en": {
-        "lang": "English", "accept": "✅ I accept", "refuse": "I do not accept", "name_q": "What is your full name?",
-        "region_q": "Which region", "type_q": "Whom do you represent?", "ngo": "NGO or grassroots organisation",
+        "lang": "English", "accept": "✅ I accept", "refuse": "I do not accept",
+        "name_q": "What is your full name?",
+        "region_q": "Which region", "type_q": "Whom do you represent?",
+        "ngo": "NGO or grassroots organisation",
         "org_q": "Type the name of your organisation", "phone_q": "mobile number", "skip": "Skip",
         "saved": "Your profile is saved", "menu": "Main menu", "notice": "Ley N° 29733",
     },
@@ -131,7 +134,8 @@ async def test_cancel_in_the_middle_keeps_the_answers(
     await saw(person, "¡Listo, Ana Cancela!")
     rows = query(
         bot_process.database_url,
-        "select full_name, region_code, org_type_code, organisation_id, phone from people where telegram_id = ?",
+        "select full_name, region_code, org_type_code, organisation_id, phone from people "
+        "where telegram_id = ?",
         new_user_id,
     )
     assert rows == [("Ana Cancela", "22", "personal", None, None)]
@@ -223,8 +227,8 @@ async def test_a_huge_answer_is_refused_and_nothing_is_lost(
     await saw(person, "All set, Ana Long!")
     rows = query(
         bot_process.database_url,
-        "select p.full_name, p.region_code, o.name from people p join organisations o on o.id = p.organisation_id "
-        "where telegram_id = ?",
+        "select p.full_name, p.region_code, o.name from people p "
+        "join organisations o on o.id = p.organisation_id where telegram_id = ?",
         new_user_id,
     )
     assert rows == [("Ana Long", "04", "Universidad Nacional de San Agustín")]
