@@ -16,13 +16,18 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
+from bot.delivery.ratelimit import RateLimiter, ReplyCounter
+from bot.delivery.sender import Sender
 from bot.i18n import LOCALES_DIR
+from bot.services.roles import bootstrap_admins
 from handlers import build_router
 from handlers.commands import publish_commands
 from handlers.middlewares import LocaleMiddleware, UnitOfWorkMiddleware
 from storage.db import create_engine, session_factory
 from storage.fsm import SqlStorage
 from storage.migrate import upgrade
+from storage.outbox import OutboxStore
+from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger("participa")
 
@@ -34,6 +39,7 @@ class App:
     bot: Bot
     dispatcher: Dispatcher
     i18n: I18n
+    sender: Sender
 
     async def close(self) -> None:
         await self.dispatcher.storage.close()
@@ -45,16 +51,21 @@ def make_i18n(default_locale: str) -> I18n:
     return I18n(path=LOCALES_DIR, default_locale=default_locale, domain="messages")
 
 
-def make_bot(settings: Settings) -> Bot:
+def make_bot(settings: Settings, limiter: RateLimiter | None = None) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    if limiter is not None:
+        session.middleware(ReplyCounter(limiter))
     return Bot(settings.token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
-def make_dispatcher(settings: Settings, engine: AsyncEngine, storage: BaseStorage, i18n: I18n) -> Dispatcher:
+def make_dispatcher(
+    settings: Settings, engine: AsyncEngine, storage: BaseStorage, i18n: I18n, sender: Sender
+) -> Dispatcher:
     # One update at a time per chat: a person's answers are taken in the order they were sent.
     dispatcher = Dispatcher(storage=storage, events_isolation=SimpleEventIsolation())
     dispatcher["settings"] = settings
-    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(session_factory(engine)))
+    dispatcher["sender"] = sender
+    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(session_factory(engine), sender.wake))
     LocaleMiddleware(i18n, settings.default_locale).setup(dispatcher)
     dispatcher.include_router(build_router())
     return dispatcher
@@ -64,9 +75,14 @@ async def create_app(settings: Settings) -> App:
     engine = create_engine(settings.database_url)
     if settings.is_sqlite:
         await upgrade(engine)  # the embedded default keeps itself up to date; PostgreSQL: `participa migrate`
+    async with SqlUnitOfWork(session_factory(engine)) as uow:
+        await bootstrap_admins(uow, settings.sgp_admin_ids)
     i18n = make_i18n(settings.default_locale)
-    dispatcher = make_dispatcher(settings, engine, SqlStorage(engine), i18n)
-    return App(settings=settings, engine=engine, bot=make_bot(settings), dispatcher=dispatcher, i18n=i18n)
+    limiter = RateLimiter(settings.send_rate)
+    bot = make_bot(settings, limiter)
+    sender = Sender(bot, OutboxStore(engine), i18n, limiter, default_locale=settings.default_locale)
+    dispatcher = make_dispatcher(settings, engine, SqlStorage(engine), i18n, sender)
+    return App(settings=settings, engine=engine, bot=bot, dispatcher=dispatcher, i18n=i18n, sender=sender)
 
 
 async def run_polling(app: App) -> None:

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=1, le=65535)
     sgp_admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
     default_locale: Locale = "es"
+    # Outbox sender: messages per second overall (Telegram allows 30; direct replies use the rest).
+    send_rate: float = Field(default=25.0, gt=0, le=30)
     # Where the consent notice changes, bump this: people are asked to consent again.
     privacy_notice_version: int = Field(default=1, ge=1)
 

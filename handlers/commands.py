@@ -20,6 +20,10 @@ from bot.i18n import LOCALES
 log = logging.getLogger(__name__)
 
 PARTICIPANT = "participant"
+ORGANISER = "organiser"
+SGP_ADMIN = "sgp_admin"
+# Each role sees its own commands and those of the roles below it.
+ROLE_LEVELS = {PARTICIPANT: 0, ORGANISER: 1, SGP_ADMIN: 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +74,8 @@ COMMANDS: tuple[Command, ...] = (
 
 
 def commands_for(role: str = PARTICIPANT) -> list[Command]:
-    return [command for command in COMMANDS if command.role == role]
+    level = ROLE_LEVELS[role]
+    return [command for command in COMMANDS if ROLE_LEVELS[command.role] <= level]
 
 
 def bot_commands(i18n: I18n, locale: str, role: str = PARTICIPANT) -> list[BotCommand]:

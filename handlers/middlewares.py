@@ -12,7 +12,7 @@ from aiogram.utils.i18n import I18n, I18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import guess_locale
-from bot.services.onboarding import get_person
+from bot.services.onboarding import came_back, get_person
 from storage.uow import SqlUnitOfWork
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -21,15 +21,23 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 class UnitOfWorkMiddleware(BaseMiddleware):
     """One unit of work per update (rolled back unless a service commits), and the person it is from."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], wake_sender: Callable[[], None]) -> None:
         self.sessions = sessions
+        self.wake_sender = wake_sender
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         async with SqlUnitOfWork(self.sessions) as uow:
             data["uow"] = uow
             user: User | None = data.get("event_from_user")
-            data["person"] = await get_person(uow, user.id) if user else None
-            return await handler(event, data)
+            person = await get_person(uow, user.id) if user else None
+            if person is not None and not person.reachable:
+                person = await came_back(uow, person)
+            data["person"] = person
+            try:
+                return await handler(event, data)
+            finally:
+                if uow.outbox.added:
+                    self.wake_sender()
 
 
 class LocaleMiddleware(I18nMiddleware):

@@ -11,12 +11,14 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     Numeric,
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -95,6 +97,9 @@ class PersonRow(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     phone: Mapped[str | None] = mapped_column(String(20))
     announcements: Mapped[bool] = mapped_column(Boolean, default=True)
+    # False once Telegram said the person blocked the bot (403) or the chat is gone; true again
+    # as soon as the person writes to the bot.
+    reachable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -138,3 +143,52 @@ class FsmStateRow(Base):
     state: Mapped[str | None] = mapped_column(String(200))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RoleRow(Base):
+    """Roles by Telegram id, so SGP_ADMIN_IDS and grants work before the person has onboarded."""
+
+    __tablename__ = "roles"
+    __table_args__ = (UniqueConstraint("telegram_id", "role", "region_code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditRow(Base):
+    """Who did what privileged thing, when (actor None: the command line)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class DeliveryRow(Base):
+    """The outbox: every message that is not a direct reply, rendered at send time."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_due", "status", "priority", "not_before"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A delivery that must exist once (a reminder, an offer) carries a key; enqueuing it again is a no-op.
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    broadcast_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    priority: Mapped[int] = mapped_column(Integer, default=10)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(12), default="pendiente")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    claimed_by: Mapped[str | None] = mapped_column(String(60))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

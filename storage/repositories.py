@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.clock import utcnow
+from bot.domain.deliveries import DeliveryStatus, Outgoing
 from bot.domain.people import Organisation, Person
 from bot.domain.reference import OrgType
+from bot.domain.roles import Role, Roles
 from bot.domain.workshops import Workshop
-from storage.models import ConsentRefusalRow, OrganisationRow, PersonRow, WorkshopRow
+from storage.models import (
+    AuditRow,
+    ConsentRefusalRow,
+    DeliveryRow,
+    OrganisationRow,
+    PersonRow,
+    RoleRow,
+    WorkshopRow,
+)
 
 
 def _person(row: PersonRow, organisation_name: str | None) -> Person:
@@ -28,6 +41,7 @@ def _person(row: PersonRow, organisation_name: str | None) -> Person:
         organisation_name=organisation_name,
         phone=row.phone,
         announcements=row.announcements,
+        reachable=row.reachable,
     )
 
 
@@ -55,6 +69,7 @@ class SqlPeople:
             consent_version=consent_version,
             consent_at=consent_at,
             announcements=True,
+            reachable=True,
             created_at=consent_at,
             updated_at=consent_at,
         )
@@ -75,6 +90,7 @@ class SqlPeople:
         row.organisation_id = person.organisation_id
         row.phone = person.phone
         row.announcements = person.announcements
+        row.reachable = person.reachable
         row.updated_at = utcnow()
         await self.session.flush()
 
@@ -149,3 +165,108 @@ class SqlWorkshops:
         row.updated_at = utcnow()
         await self.session.flush()
         return "updated"
+
+
+def dialect_insert(session: AsyncSession) -> Any:
+    """INSERT with ON CONFLICT support for the session's engine."""
+    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+
+
+class SqlRoles:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def of(self, telegram_id: int) -> Roles:
+        rows = (
+            await self.session.execute(
+                select(RoleRow.role, RoleRow.region_code).where(RoleRow.telegram_id == telegram_id)
+            )
+        ).all()
+        return Roles(
+            telegram_id=telegram_id,
+            admin=any(role == Role.SGP_ADMIN for role, _ in rows),
+            organiser_regions=frozenset(region for role, region in rows if role == Role.ORGANISER and region),
+        )
+
+    async def grant(self, telegram_id: int, role: Role, region: str | None) -> bool:
+        query = select(RoleRow.id).where(
+            RoleRow.telegram_id == telegram_id,
+            RoleRow.role == role.value,
+            RoleRow.region_code.is_(None) if region is None else RoleRow.region_code == region,
+        )
+        if (await self.session.execute(query)).first():
+            return False
+        self.session.add(
+            RoleRow(telegram_id=telegram_id, role=role.value, region_code=region, granted_at=utcnow())
+        )
+        await self.session.flush()
+        return True
+
+    async def revoke(self, telegram_id: int, role: Role, region: str | None) -> bool:
+        statement = delete(RoleRow).where(RoleRow.telegram_id == telegram_id, RoleRow.role == role.value)
+        if region is not None:
+            statement = statement.where(RoleRow.region_code == region)
+        return (await self.session.execute(statement)).rowcount > 0
+
+    async def all(self) -> list[tuple[int, str, str | None]]:
+        query = select(RoleRow.telegram_id, RoleRow.role, RoleRow.region_code).order_by(
+            RoleRow.telegram_id, RoleRow.role, RoleRow.region_code
+        )
+        return [tuple(row) for row in (await self.session.execute(query)).all()]
+
+
+class SqlAudit:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record(self, actor: int | None, action: str, target: str, details: dict[str, Any]) -> None:
+        self.session.add(
+            AuditRow(at=utcnow(), actor_telegram_id=actor, action=action, target=target, details=details)
+        )
+        await self.session.flush()
+
+
+class SqlOutbox:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.added = 0  # so the update's middleware can wake the sender once the work is committed
+
+    async def enqueue(self, items: Sequence[Outgoing]) -> int:
+        if not items:
+            return 0
+        now = utcnow()
+        rows = [
+            {
+                "chat_id": item.chat_id,
+                "person_id": item.person_id,
+                "kind": item.kind,
+                "payload": item.payload,
+                "dedupe_key": item.dedupe_key,
+                "broadcast_id": item.broadcast_id,
+                "priority": int(item.priority),
+                "not_before": item.not_before or now,
+                "status": DeliveryStatus.PENDIENTE.value,
+                "attempts": 0,
+                "created_at": now,
+            }
+            for item in items
+        ]
+        statement = dialect_insert(self.session)(DeliveryRow).on_conflict_do_nothing(
+            index_elements=["dedupe_key"]
+        )
+        result = await self.session.execute(statement, rows)
+        added = max(result.rowcount, 0)
+        self.added += added
+        return added
+
+    async def withdraw(self, dedupe_keys: Sequence[str]) -> int:
+        if not dedupe_keys:
+            return 0
+        statement = (
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.dedupe_key.in_(list(dedupe_keys)), DeliveryRow.status == DeliveryStatus.PENDIENTE
+            )
+            .values(status=DeliveryStatus.OMITIDO.value, last_error="withdrawn")
+        )
+        return (await self.session.execute(statement)).rowcount

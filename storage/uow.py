@@ -6,7 +6,15 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.repositories import SqlConsents, SqlOrganisations, SqlPeople, SqlWorkshops
+from storage.repositories import (
+    SqlAudit,
+    SqlConsents,
+    SqlOrganisations,
+    SqlOutbox,
+    SqlPeople,
+    SqlRoles,
+    SqlWorkshops,
+)
 
 
 class SqlUnitOfWork:
@@ -19,6 +27,9 @@ class SqlUnitOfWork:
         self.organisations = SqlOrganisations(self.session)
         self.consents = SqlConsents(self.session)
         self.workshops = SqlWorkshops(self.session)
+        self.roles = SqlRoles(self.session)
+        self.audit = SqlAudit(self.session)
+        self.outbox = SqlOutbox(self.session)
         return self
 
     async def __aexit__(

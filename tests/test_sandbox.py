@@ -27,7 +27,7 @@ class Screen(io.StringIO):
     def since_mark(self) -> str:
         return self.getvalue()[self.mark :]
 
-    async def wait_for(self, text: str, timeout: float = 10.0) -> str:  # noqa: ASYNC109
+    async def wait_for(self, text: str, timeout: float = 10.0) -> str:
         """Wait until `text` appears after the mark; return the output after the mark."""
         deadline = asyncio.get_running_loop().time() + timeout
         while text not in self.since_mark():

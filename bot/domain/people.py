@@ -29,6 +29,7 @@ class Person:
     organisation_name: str | None = None
     phone: str | None = None
     announcements: bool = True
+    reachable: bool = True
 
     @property
     def profile_complete(self) -> bool:

@@ -113,3 +113,11 @@ async def set_locale(uow: UnitOfWork, telegram_id: int, locale: str) -> Person |
     await uow.people.update(person)
     await uow.commit()
     return person
+
+
+async def came_back(uow: UnitOfWork, person: Person) -> Person:
+    """A person Telegram had reported unreachable wrote to the bot: they can be reached again."""
+    person = replace(person, reachable=True)
+    await uow.people.update(person)
+    await uow.commit()
+    return person

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
+from bot.domain.deliveries import Outgoing
 from bot.domain.people import Organisation, Person
 from bot.domain.reference import OrgType
+from bot.domain.roles import Role, Roles
 from bot.domain.workshops import Workshop
 
 
@@ -42,11 +45,39 @@ class WorkshopRepository(Protocol):
         ...
 
 
+class RoleRepository(Protocol):
+    async def of(self, telegram_id: int) -> Roles: ...
+
+    async def grant(self, telegram_id: int, role: Role, region: str | None) -> bool: ...
+
+    async def revoke(self, telegram_id: int, role: Role, region: str | None) -> bool: ...
+
+    async def all(self) -> list[tuple[int, str, str | None]]: ...
+
+
+class AuditRepository(Protocol):
+    async def record(self, actor: int | None, action: str, target: str, details: dict[str, Any]) -> None: ...
+
+
+class OutboxRepository(Protocol):
+    async def enqueue(self, items: Sequence[Outgoing]) -> int:
+        """Add deliveries in the caller's transaction; one whose dedupe_key exists is skipped.
+        Returns how many were added."""
+        ...
+
+    async def withdraw(self, dedupe_keys: Sequence[str]) -> int:
+        """Pending deliveries with these keys become omitido (a cancelled reminder)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     people: PeopleRepository
     organisations: OrganisationRepository
     consents: ConsentRepository
     workshops: WorkshopRepository
+    roles: RoleRepository
+    audit: AuditRepository
+    outbox: OutboxRepository
 
     async def commit(self) -> None: ...
 

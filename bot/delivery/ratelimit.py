@@ -1,0 +1,83 @@
+"""Telegram's limits, kept on our side: a global rate and one message per second to a chat.
+
+Direct replies (sent by the handlers) are counted too, through `ReplyCounter` on the bot's session,
+so bulk deliveries leave them room instead of competing with them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from contextvars import ContextVar
+from typing import Any
+
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+
+SENDING_METHODS = frozenset(
+    {"sendMessage", "sendPhoto", "sendDocument", "sendVenue", "sendLocation", "sendContact", "copyMessage"}
+)
+
+
+# Set while the outbox sender sends, so its messages are not counted twice.
+IN_SENDER: ContextVar[bool] = ContextVar("participa_in_sender", default=False)
+
+
+class RateLimiter:
+    def __init__(self, per_second: float, per_chat_interval: float = 1.0) -> None:
+        self.rate = per_second
+        self.max_rate = per_second
+        self.per_chat_interval = per_chat_interval
+        self._next_slot = 0.0  # monotonic time the next message may go
+        self._chat_next: dict[int, float] = {}
+        self._paused_until = 0.0
+        self._lock = asyncio.Lock()
+
+    async def acquire(self, chat_id: int) -> None:
+        """Wait for a global slot and for this chat's slot."""
+        async with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next_slot, self._paused_until, self._chat_next.get(chat_id, 0.0))
+            self._next_slot = start + 1.0 / self.rate
+            self._chat_next[chat_id] = start + self.per_chat_interval
+            if len(self._chat_next) > 50_000:
+                self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
+        delay = start - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def note(self, chat_id: int | None) -> None:
+        """A message sent outside the sender (a direct reply) takes a global slot too."""
+        now = time.monotonic()
+        self._next_slot = max(self._next_slot, now) + 1.0 / self.rate
+        if chat_id is not None:
+            self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), now + self.per_chat_interval)
+
+    def slow_down(self, retry_after: float) -> None:
+        """Telegram answered 429: pause everything for retry_after, then go 20 % slower for a while."""
+        self._paused_until = max(self._paused_until, time.monotonic() + retry_after)
+        self.rate = max(1.0, self.rate * 0.8)
+
+    def recover(self) -> None:
+        """Each success brings the rate back towards the configured one."""
+        if self.rate < self.max_rate:
+            self.rate = min(self.max_rate, self.rate * 1.01)
+
+
+class ReplyCounter(BaseRequestMiddleware):
+    """Session middleware: every message the handlers send is noted in the limiter."""
+
+    def __init__(self, limiter: RateLimiter) -> None:
+        self.limiter = limiter
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Any,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        if method.__api_method__ in SENDING_METHODS and not IN_SENDER.get():
+            chat_id = getattr(method, "chat_id", None)
+            self.limiter.note(chat_id if isinstance(chat_id, int) else None)
+        return await make_request(bot, method)
