@@ -507,21 +507,6 @@ def _isatty(stream: Any) -> bool:
 # --------------------------------------------------------------------------- the bot
 
 
-async def _poll(app: Any) -> None:
-    """`bot.app.run_polling` without signal handling (the sandbox handles Ctrl-C itself)."""
-    from handlers.commands import publish_commands
-
-    bot, dispatcher = app.bot, app.dispatcher
-    await bot.delete_webhook(drop_pending_updates=False)
-    await publish_commands(bot, app.i18n, app.settings.default_locale)
-    await dispatcher.start_polling(
-        bot,
-        allowed_updates=dispatcher.resolve_used_update_types(),
-        handle_signals=False,
-        close_bot_session=False,
-    )
-
-
 async def _stop_polling(app: Any, task: asyncio.Task[None]) -> None:
     if not task.done():
         try:
@@ -611,7 +596,7 @@ async def _run(
     stop: asyncio.Event,
     interactive: bool,
 ) -> int:
-    from bot.app import create_app
+    from bot.app import create_app, run_polling
     from bot.demo import load_demo
     from bot.fakeapi.server import FakeTelegram
     from storage.db import session_factory
@@ -646,7 +631,9 @@ async def _run(
         chat = TerminalChat(server, person, tracker, out, workdir / "files")
         unsubscribe = server.subscribe(chat.listener)
         printer = asyncio.create_task(chat.print_events(), name="sandbox-printer")
-        polling = asyncio.create_task(_poll(app), name="sandbox-polling")
+        # The bot's own polling, exactly as `participa run` does it. It takes over Ctrl-C and SIGTERM
+        # (aiogram's handle_signals): they stop the polling, which ends the chat below.
+        polling = asyncio.create_task(run_polling(app), name="sandbox-polling")
 
         where = f"{db_path} (se conserva · kept)" if kept else "temporales, se borran al salir · throwaway"
         chat.write(INTRO.format(phone=PERSON_PHONE, database=where))
@@ -663,21 +650,22 @@ async def _run(
                     reading.cancel()
                     with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
                         await reading
-                    if polling in done:
-                        chat.note("el bot se detuvo · the bot stopped")
                     break
                 line = reading.result()
                 if line is None:  # EOF
                     break
                 if not interactive:
                     chat.write(chat.dim(f"{PERSON_NAME} › {line}"))
-                if not await _until_stopped(chat.handle(line), stop):
+                if not await _until_stopped(chat.handle(line), {stopping, polling}):
                     break
         finally:
             stopping.cancel()
             with contextlib.suppress(Exception):
                 await lines.aclose()  # type: ignore[attr-defined]
-        await tracker.wait_handled(server.stats["updates"], 5)  # what was sent last, before closing
+        if polling.done() and not polling.cancelled() and polling.exception() is not None:
+            chat.note("el bot se detuvo por un error · the bot stopped on an error")
+        else:
+            await tracker.wait_handled(server.stats["updates"], 5)  # what was sent last, before closing
         chat.write("")
         chat.note("¡Hasta pronto! · Bye!")
         return 0
@@ -697,14 +685,10 @@ async def _run(
         await server.stop()
 
 
-async def _until_stopped(action: Awaitable[bool], stop: asyncio.Event) -> bool:
-    """Run one action of the person; False if Ctrl-C came meanwhile (the action is abandoned)."""
+async def _until_stopped(action: Awaitable[bool], stoppers: set[asyncio.Future[Any]]) -> bool:
+    """Run one action of the person; False if the chat must end meanwhile (the action is abandoned)."""
     task = asyncio.ensure_future(action)
-    stopping = asyncio.ensure_future(stop.wait())
-    try:
-        await asyncio.wait({task, stopping}, return_when="FIRST_COMPLETED")
-    finally:
-        stopping.cancel()
+    await asyncio.wait({task, *stoppers}, return_when="FIRST_COMPLETED")
     if not task.done():
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -714,7 +698,7 @@ async def _until_stopped(action: Awaitable[bool], stop: asyncio.Event) -> bool:
 
 
 def _install_signal_handlers(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> list[tuple[int, Any]]:
-    """Ctrl-C (and SIGTERM) end the chat cleanly; returns what to restore."""
+    """Ctrl-C (and SIGTERM) end the chat cleanly, also before polling starts; returns what to restore."""
     installed = []
     if threading.current_thread() is not threading.main_thread():
         return installed

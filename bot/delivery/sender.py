@@ -35,7 +35,6 @@ from aiogram.exceptions import (
 )
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.delivery.ratelimit import IN_SENDER, RateLimiter
 from bot.delivery.render import RENDERERS, Rendered, Skip
@@ -76,7 +75,6 @@ class Sender:
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
-        self._scheduler: AsyncIOScheduler | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self, tick_seconds: float = 1.0) -> None:
@@ -95,8 +93,6 @@ class Sender:
         """Stop claiming; finish what is in hand; give back anything claimed and not sent."""
         self._stopping = True
         self.wake()
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
