@@ -77,15 +77,13 @@ class Sender:
         self._task: asyncio.Task[None] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------
-    async def start(self, tick_seconds: float = 1.0) -> None:
+    async def start(self) -> None:
+        """Recover what a dead sender left in flight, then run. The app's scheduler calls `wake`."""
         recovered = await self.store.recover(self.worker, stale_after=timedelta(minutes=2))
         if recovered:
             log.warning(
                 "resending %d deliveries left in flight by a stopped sender (at-least-once)", recovered
             )
-        self._scheduler = AsyncIOScheduler()
-        self._scheduler.add_job(self.wake, "interval", seconds=tick_seconds, id="outbox-tick")
-        self._scheduler.start()
         self._task = asyncio.create_task(self._loop(), name="outbox-sender")
         self.wake()
 
