@@ -13,6 +13,7 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.utils.i18n import I18n
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
@@ -21,6 +22,7 @@ from bot.delivery.sender import Sender
 from bot.i18n import LOCALES_DIR
 from bot.services.roles import bootstrap_admins
 from handlers import build_router
+from handlers.broadcasts import refresh_progress
 from handlers.commands import publish_commands
 from handlers.middlewares import LocaleMiddleware, UnitOfWorkMiddleware
 from storage.db import create_engine, session_factory
@@ -91,9 +93,27 @@ async def run_polling(app: App) -> None:
     log.info("started as @%s", me.username)
     await bot.delete_webhook(drop_pending_updates=False)
     await publish_commands(bot, app.i18n, app.settings.default_locale)
-    await dispatcher.start_polling(
-        bot,
-        allowed_updates=dispatcher.resolve_used_update_types(),
-        handle_signals=True,
-        close_bot_session=False,
-    )
+    scheduler = make_scheduler(app)
+    await app.sender.start()
+    scheduler.start()
+    try:
+        await dispatcher.start_polling(
+            bot,
+            allowed_updates=dispatcher.resolve_used_update_types(),
+            handle_signals=True,
+            close_bot_session=False,
+        )
+    finally:
+        scheduler.shutdown(wait=False)
+        await app.sender.stop()
+
+
+def make_scheduler(app: App) -> AsyncIOScheduler:
+    """The clock. Jobs carry no state: what is due lives in the database, so a restart loses nothing."""
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(app.sender.wake, "interval", seconds=1, id="outbox-tick", max_instances=1)
+    scheduler.add_job(
+        refresh_progress, "interval", seconds=3, id="broadcast-progress", max_instances=1,
+        args=(app.bot, session_factory(app.engine), app.sender.store, app.i18n, app.settings),
+    )  # fmt: skip
+    return scheduler

@@ -30,6 +30,7 @@ def _logging(verbose: bool = False) -> None:
         stream=sys.stderr,
     )
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 async def _run(settings: Settings) -> None:
@@ -142,5 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     _logging(args.verbose)
-    settings = settings_or_exit()
+    # The sandbox brings its own server, token and database: what the environment says of them
+    # (even malformed) does not concern it.
+    overrides = (
+        {"bot_token": None, "database_url": "sqlite+aiosqlite://", "telegram_api_url": "http://127.0.0.1"}
+        if args.command == "sandbox"
+        else {}
+    )
+    settings = settings_or_exit(**overrides)
     raise SystemExit(args.func(settings, args))

@@ -107,10 +107,10 @@ async def _thread_lines(read: Callable[[], str | bytes | None], encoding: str) -
                 pending += decoder.decode(chunk) if isinstance(chunk, bytes) else chunk
                 while "\n" in pending:
                     line, pending = pending.split("\n", 1)
-                    put(line)
+                    put(line.rstrip("\r"))
             pending += decoder.decode(b"", final=True)
             if pending:
-                put(pending)
+                put(pending.rstrip("\r"))
         except (OSError, ValueError):
             pass
         put(None)
@@ -124,6 +124,8 @@ def _input_lines(stdin: Any) -> AsyncIterator[str]:
     """Lines typed by the person, from an async iterable of lines, a file object or sys.stdin."""
     if stdin is None:
         stdin = sys.stdin
+    if stdin is None:  # no stdin at all (pythonw, closed): nothing will be typed
+        return _strip_newlines(_no_lines())
     if isinstance(stdin, AsyncIterable):
         return _strip_newlines(stdin)
     encoding = getattr(stdin, "encoding", None) or "utf-8"
@@ -136,6 +138,11 @@ def _input_lines(stdin: Any) -> AsyncIterator[str]:
         # that the interpreter would need at exit.
         return _thread_lines(lambda: os.read(fd, 65536), encoding)
     return _thread_lines(stdin.readline, encoding)
+
+
+async def _no_lines() -> AsyncIterator[str]:
+    return
+    yield
 
 
 async def _strip_newlines(lines: AsyncIterable[str]) -> AsyncIterator[str]:
@@ -246,7 +253,7 @@ class UpdateTracker:
 
 
 @dataclasses.dataclass
-class _Event:
+class ChatEvent:
     kind: str  # "message" | "edit" | "delete" | "alert"
     item: Any
     keyboard: list[list[dict[str, Any]]] | None
@@ -264,7 +271,7 @@ class TerminalChat:
         self.out = out
         self.files_dir = files_dir
         self.color = _isatty(out) and not os.environ.get("NO_COLOR")
-        self.events: asyncio.Queue[_Event] = asyncio.Queue()
+        self.events: asyncio.Queue[ChatEvent] = asyncio.Queue()
         self.changed = asyncio.Event()
         self.printed: dict[int, tuple[str, list[list[dict[str, Any]]]]] = {}
         self.keyboard: list[list[dict[str, Any]]] | None = None  # the reply keyboard, as printed
@@ -277,7 +284,7 @@ class TerminalChat:
             return
         if event in ("message", "edit", "delete"):
             item = dataclasses.replace(item)  # a snapshot: later edits change the live object
-        self.events.put_nowait(_Event(event, item, chat.reply_keyboard))
+        self.events.put_nowait(ChatEvent(event, item, chat.reply_keyboard))
         self.changed.set()
 
     async def print_events(self) -> None:
@@ -309,7 +316,7 @@ class TerminalChat:
         self.write("")
         self.write(self.dim(title + "─" * max(3, 48 - len(title))))
 
-    def show(self, event: _Event) -> None:
+    def show(self, event: ChatEvent) -> None:
         if event.kind == "alert":
             self.write(f"(aviso) {event.item.text}")
         elif event.kind == "delete":
@@ -522,13 +529,21 @@ async def _stop_polling(app: Any, task: asyncio.Task[None]) -> None:
 @contextlib.contextmanager
 def _quiet_logs() -> Iterator[None]:
     """Library chatter (polling started, migrations) would drown the chat; keep it unless -v."""
-    names = ("aiogram", "alembic", "bot.fakeapi", "participa")
+    # aiogram.dispatcher only reports polling (started, stopped, "Received SIGINT signal"); a handler's
+    # exception is logged by aiogram.event, which stays as it is.
+    levels = {
+        "aiogram": logging.WARNING,
+        "aiogram.dispatcher": logging.ERROR,
+        "alembic": logging.WARNING,
+        "bot.fakeapi": logging.WARNING,
+        "participa": logging.WARNING,
+    }
     if logging.getLogger().getEffectiveLevel() <= logging.DEBUG:
         yield
         return
-    saved = {name: logging.getLogger(name).level for name in names}
-    for name in names:
-        logging.getLogger(name).setLevel(logging.WARNING)
+    saved = {name: logging.getLogger(name).level for name in levels}
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
     try:
         yield
     finally:

@@ -35,3 +35,16 @@ class EraseCb(CallbackData, prefix="erase"):
 
 class ProfileEditCb(CallbackData, prefix="editprofile"):
     field: str  # name | region | organisation | phone
+
+
+class BroadcastKindCb(CallbackData, prefix="bck"):
+    kind: str
+
+
+class BroadcastTargetCb(CallbackData, prefix="bct"):
+    target: str
+
+
+class BroadcastCb(CallbackData, prefix="bc"):
+    action: str  # send | edit | cancel | stop
+    id: int

@@ -66,6 +66,15 @@ COMMANDS: tuple[Command, ...] = (
         __("Borra tus datos de Participa, después de pedirte que lo confirmes."),
     ),
     Command(
+        "difundir",
+        __("Enviar un mensaje a un grupo de personas"),
+        __(
+            "Envía un aviso a quienes se inscribieron en un taller, a su lista de espera, a sus asistentes, "
+            "a una de tus regiones o a quienes siguen un eje temático."
+        ),
+        role=ORGANISER,
+    ),
+    Command(
         "ayuda",
         __("Qué puedo hacer aquí"),
         __("Muestra esta lista con todo lo que puedes hacer."),

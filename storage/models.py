@@ -192,3 +192,29 @@ class DeliveryRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ThemeFollowRow(Base):
+    """The themes a person follows: broadcasts to a theme's followers reach them."""
+
+    __tablename__ = "theme_follows"
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    theme_code: Mapped[str] = mapped_column(ForeignKey("themes.code"), primary_key=True)
+
+
+class BroadcastRow(Base):
+    __tablename__ = "broadcasts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author_telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    audience: Mapped[str] = mapped_column(String(20))
+    target: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    photo: Mapped[str | None] = mapped_column(String(200))
+    document: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(12))
+    total: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -84,9 +84,9 @@ class OutboxStore:
         async with self.sessions.begin() as session:
             await session.execute(update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(**values))
 
-    async def sent(self, delivery_id: int, message_id: int | None) -> None:
+    async def sent(self, delivery_id: int, message_id: int | None, attempts: int) -> None:
         await self._set(
-            delivery_id, status=DeliveryStatus.ENVIADO.value, sent_at=utcnow(),
+            delivery_id, status=DeliveryStatus.ENVIADO.value, sent_at=utcnow(), attempts=attempts,
             telegram_message_id=message_id, claimed_by=None, last_error=None,
         )  # fmt: skip
 
@@ -130,18 +130,20 @@ class OutboxStore:
             return result.rowcount
 
     async def recover(self, worker: str, stale_after: timedelta, now: datetime | None = None) -> int:
-        """After a crash: deliveries left 'enviando' by this worker name, or by any worker longer than
-        `stale_after` ago, go back to pendiente and will be sent again (at-least-once). Their number is
-        bounded by the senders' concurrency; it is returned for the log."""
+        """After a crash, deliveries left 'enviando' go back to pendiente and will be sent again
+        (at-least-once). On SQLite there is only ever one sender, so every such delivery is its own;
+        on PostgreSQL other senders may be alive, so only those of this worker name or claimed longer
+        than `stale_after` ago are taken back. Their number is bounded by the senders' concurrency;
+        it is returned for the log."""
         now = now or utcnow()
+        condition = DeliveryRow.status == ENVIANDO
+        if self.postgres:
+            condition = and_(
+                condition, or_(DeliveryRow.claimed_by == worker, DeliveryRow.claimed_at < now - stale_after)
+            )
         async with self.sessions.begin() as session:
             result = await session.execute(
-                update(DeliveryRow)
-                .where(
-                    DeliveryRow.status == ENVIANDO,
-                    or_(DeliveryRow.claimed_by == worker, DeliveryRow.claimed_at < now - stale_after),
-                )
-                .values(status=PENDIENTE, claimed_by=None)
+                update(DeliveryRow).where(condition).values(status=PENDIENTE, claimed_by=None)
             )
             return result.rowcount
 

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.broadcasts import Audience, AudienceKind, Broadcast, BroadcastStatus, Progress
 from bot.domain.clock import utcnow
 from bot.domain.deliveries import DeliveryStatus, Outgoing
 from bot.domain.people import Organisation, Person
@@ -18,11 +19,13 @@ from bot.domain.roles import Role, Roles
 from bot.domain.workshops import Workshop
 from storage.models import (
     AuditRow,
+    BroadcastRow,
     ConsentRefusalRow,
     DeliveryRow,
     OrganisationRow,
     PersonRow,
     RoleRow,
+    ThemeFollowRow,
     WorkshopRow,
 )
 
@@ -251,11 +254,14 @@ class SqlOutbox:
             }
             for item in items
         ]
-        statement = dialect_insert(self.session)(DeliveryRow).on_conflict_do_nothing(
-            index_elements=["dedupe_key"]
-        )
-        result = await self.session.execute(statement, rows)
-        added = max(result.rowcount, 0)
+        insert = dialect_insert(self.session)
+        added = 0
+        for start in range(0, len(rows), 500):  # multi-row VALUES, within SQLite's variable limit
+            statement = insert(DeliveryRow).values(rows[start : start + 500])
+            result = await self.session.execute(
+                statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
+            )
+            added += max(result.rowcount, 0)
         self.added += added
         return added
 
@@ -270,3 +276,130 @@ class SqlOutbox:
             .values(status=DeliveryStatus.OMITIDO.value, last_error="withdrawn")
         )
         return (await self.session.execute(statement)).rowcount
+
+
+class SqlAudiences:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def workshop_region(self, workshop_id: str) -> str | None:
+        if not workshop_id.isdigit():
+            return None
+        query = select(WorkshopRow.region_code).where(WorkshopRow.id == int(workshop_id))
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def workshops(
+        self, regions: frozenset[str] | None, now: datetime
+    ) -> list[tuple[int, str, datetime]]:
+        query = (
+            select(WorkshopRow.id, WorkshopRow.title, WorkshopRow.starts_at)
+            .where(WorkshopRow.ends_at > now, WorkshopRow.status != "cancelado")
+            .order_by(WorkshopRow.starts_at)
+        )
+        if regions is not None:
+            query = query.where(WorkshopRow.region_code.in_(regions))
+        return [tuple(row) for row in (await self.session.execute(query)).all()]
+
+    async def recipients(self, audience: Audience, regions: frozenset[str] | None) -> list[tuple[int, int]]:
+        query = select(PersonRow.id, PersonRow.telegram_id).order_by(PersonRow.id)
+        if audience.kind is AudienceKind.REGION:
+            query = query.where(PersonRow.region_code == audience.target)
+        elif audience.kind is AudienceKind.THEME:
+            query = query.join(ThemeFollowRow, ThemeFollowRow.person_id == PersonRow.id).where(
+                ThemeFollowRow.theme_code == audience.target
+            )
+        else:
+            query = workshop_audience(query, audience)
+        if audience.kind.respects_opt_out:
+            query = query.where(PersonRow.announcements.is_(True))
+            if regions is not None:
+                query = query.where(PersonRow.region_code.in_(regions))
+        return [tuple(row) for row in (await self.session.execute(query)).all()]
+
+
+def workshop_audience(query: Any, audience: Audience) -> Any:
+    """People registered for a workshop, by the state of their registration."""
+    raise NotImplementedError("workshop audiences arrive with registrations")
+
+
+def _broadcast(row: BroadcastRow) -> Broadcast:
+    return Broadcast(
+        id=row.id,
+        author_telegram_id=row.author_telegram_id,
+        audience=Audience(AudienceKind(row.audience), row.target),
+        text=row.text,
+        photo=row.photo,
+        document=row.document,
+        status=BroadcastStatus(row.status),
+        total=row.total,
+        created_at=row.created_at,
+        progress_chat_id=row.progress_chat_id,
+        progress_message_id=row.progress_message_id,
+        stopped=row.stopped_at is not None,
+    )
+
+
+class SqlBroadcasts:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(
+        self, author: int, audience: Audience, text: str, photo: str | None, document: str | None, total: int
+    ) -> Broadcast:
+        row = BroadcastRow(
+            author_telegram_id=author, audience=audience.kind.value, target=audience.target, text=text,
+            photo=photo, document=document, status=BroadcastStatus.ENVIANDO.value, total=total,
+            created_at=utcnow(),
+        )  # fmt: skip
+        self.session.add(row)
+        await self.session.flush()
+        return _broadcast(row)
+
+    async def get(self, broadcast_id: int) -> Broadcast | None:
+        row = await self.session.get(BroadcastRow, broadcast_id)
+        return _broadcast(row) if row else None
+
+    async def stop(self, broadcast_id: int, at: datetime) -> int:
+        result = await self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.broadcast_id == broadcast_id, DeliveryRow.status == DeliveryStatus.PENDIENTE)
+            .values(status=DeliveryStatus.OMITIDO.value, last_error="stopped")
+        )
+        await self.session.execute(
+            update(BroadcastRow).where(BroadcastRow.id == broadcast_id).values(stopped_at=at)
+        )
+        return result.rowcount
+
+    async def finish(self, broadcast_id: int, status: BroadcastStatus, at: datetime) -> None:
+        await self.session.execute(
+            update(BroadcastRow)
+            .where(BroadcastRow.id == broadcast_id)
+            .values(status=status.value, finished_at=at)
+        )
+
+    async def progress(self, broadcast_id: int) -> Progress:
+        query = (
+            select(DeliveryRow.status, func.count())
+            .where(DeliveryRow.broadcast_id == broadcast_id)
+            .group_by(DeliveryRow.status)
+        )
+        counts = dict((await self.session.execute(query)).all())
+        pending = counts.get(DeliveryStatus.PENDIENTE, 0) + counts.get(DeliveryStatus.ENVIANDO, 0)
+        return Progress(
+            total=sum(counts.values()),
+            sent=counts.get(DeliveryStatus.ENVIADO, 0),
+            failed=counts.get(DeliveryStatus.FALLIDO, 0),
+            skipped=counts.get(DeliveryStatus.OMITIDO, 0),
+            pending=pending,
+        )
+
+    async def set_progress_message(self, broadcast_id: int, chat_id: int, message_id: int) -> None:
+        await self.session.execute(
+            update(BroadcastRow)
+            .where(BroadcastRow.id == broadcast_id)
+            .values(progress_chat_id=chat_id, progress_message_id=message_id)
+        )
+
+    async def active(self) -> list[Broadcast]:
+        query = select(BroadcastRow).where(BroadcastRow.status == BroadcastStatus.ENVIANDO.value)
+        return [_broadcast(row) for row in (await self.session.execute(query)).scalars()]

@@ -7,7 +7,9 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.repositories import (
+    SqlAudiences,
     SqlAudit,
+    SqlBroadcasts,
     SqlConsents,
     SqlOrganisations,
     SqlOutbox,
@@ -30,6 +32,8 @@ class SqlUnitOfWork:
         self.roles = SqlRoles(self.session)
         self.audit = SqlAudit(self.session)
         self.outbox = SqlOutbox(self.session)
+        self.audiences = SqlAudiences(self.session)
+        self.broadcasts = SqlBroadcasts(self.session)
         return self
 
     async def __aexit__(

@@ -8,13 +8,46 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from bot.config import Settings
-from bot.sandbox import render_text, run_sandbox
+from bot.fakeapi.people import Alert, SeenMessage
+from bot.sandbox import ChatEvent, TerminalChat, UpdateTracker, render_text, run_sandbox
+
+PIPED_INPUT = "/start\n:salir\n"
+
+
+@pytest.fixture(scope="module")
+def command(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subprocess.Popen[str], Path]]:
+    """`participa sandbox` run as a person would, with stdin piped and no BOT_TOKEN.
+
+    Started once, early (the in-process test asks for it too) so that its start-up, mostly importing
+    aiogram, overlaps the other tests; test_command_with_piped_stdin checks what it did.
+    """
+    workdir = tmp_path_factory.mktemp("command")
+    env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL", "TELEGRAM_API_URL")}
+    env |= {"TMPDIR": str(workdir), "PYTHONIOENCODING": "utf-8", "NO_COLOR": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from bot.cli import main; main(['sandbox'])"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        cwd=workdir,
+    )
+    assert process.stdin is not None
+    process.stdin.write(PIPED_INPUT)
+    process.stdin.flush()
+    yield process, workdir
+    if process.poll() is None:
+        process.kill()
+        process.communicate()
 
 
 class Screen(io.StringIO):
@@ -78,7 +111,9 @@ async def person_typing(screen: Screen, workdirs: Path) -> AsyncIterator[str]:
     yield typed(":salir")
 
 
-async def test_chat_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_chat_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[subprocess.Popen[str], Path]
+) -> None:
     workdirs = tmp_path / "tmp"
     workdirs.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(workdirs))
@@ -110,20 +145,59 @@ def test_render_text_entities() -> None:
     assert render_text(text, entities, color=True).startswith("\033[1m🔒 Tus datos\033[22m y")
 
 
-def test_command_with_piped_stdin(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL", "TELEGRAM_API_URL")}
-    env |= {"TMPDIR": str(tmp_path), "PYTHONIOENCODING": "utf-8", "NO_COLOR": "1"}
-    result = subprocess.run(
-        [sys.executable, "-c", "from bot.cli import main; main(['sandbox'])"],
-        input="/start\n:salir\n",
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        cwd=tmp_path,
-        timeout=30,
+def test_command_with_piped_stdin(command: tuple[subprocess.Popen[str], Path]) -> None:
+    process, workdir = command
+    stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert "Soy Participa" in stdout and "[1] Español" in stdout, stdout
+    assert stdout.index("Ana › /start") < stdout.index("Soy Participa") < stdout.index("Ana › :salir")
+    assert "Traceback" not in stderr, stderr
+    assert not list(workdir.glob("participa-sandbox-*")), "the temporary database is deleted"
+
+
+async def test_display_and_numbering(tmp_path: Path) -> None:
+    """Documents, venues, alerts, URL buttons and the reply keyboard, without a bot."""
+    server = SimpleNamespace(bot_first_name="Participa", stats={"updates": 0})
+    person = SimpleNamespace(reply_keyboard=None)
+    screen = io.StringIO()
+    chat = TerminalChat(server, person, UpdateTracker(), screen, tmp_path / "files")
+
+    document = SeenMessage(5, 1001, "document", text="Tus datos", file_name="misdatos.json", file_bytes=b"{}")
+    chat.show(ChatEvent("message", document, None))
+    venue = {"title": "Auditorio", "address": "Av. Unión 200, Arequipa"}
+    location = {"latitude": -16.3927, "longitude": -71.5375}
+    chat.show(ChatEvent("message", SeenMessage(6, 1001, "venue", venue=venue, location=location), None))
+    chat.show(ChatEvent("message", SeenMessage(7, 1001, "photo", file_bytes=b"jpeg"), None))
+    rows = [
+        [{"text": "Sí", "callback_data": "y"}, {"text": "No", "callback_data": "n"}],
+        [{"text": "Web", "url": "https://x.pe"}],
+    ]
+    chat.show(ChatEvent("message", SeenMessage(8, 1001, "text", text="¿Vienes?", buttons=rows), None))
+    shown = screen.getvalue()
+    assert "[documento: misdatos.json, 2 bytes] → " in shown
+    assert (tmp_path / "files" / "5-misdatos.json").read_bytes() == b"{}"
+    assert (
+        "📍 Auditorio\n   Av. Unión 200, Arequipa\n   https://www.openstreetmap.org/?mlat=-16.3927&mlon=-71.5375"
+        in shown
     )
-    assert result.returncode == 0, result.stderr
-    assert "Soy Participa" in result.stdout and "[1] Español" in result.stdout, result.stdout
-    assert "Traceback" not in result.stderr
-    assert not list(tmp_path.glob("participa-sandbox-*")), "the temporary database is deleted"
+    assert "[foto]" in shown
+    assert "[1] Sí   [2] No\n  [3] Web ↗ https://x.pe" in shown
+
+    await chat.press(3)  # a URL button: shown, nothing sent
+    assert "enlace · link: https://x.pe" in screen.getvalue()
+    await chat.press(4)
+    assert "no hay botón 4" in screen.getvalue()
+
+    keyboard = [[{"text": "📱 Compartir", "request_contact": True}], [{"text": "Omitir"}]]
+    person.reply_keyboard = keyboard
+    chat.show(
+        ChatEvent("message", SeenMessage(9, 1001, "text", text="¿Tu número?", keyboard=keyboard), keyboard)
+    )
+    chat.show(ChatEvent("alert", Alert("Ese botón ya no está vigente.", True), keyboard))
+    shown = screen.getvalue()
+    # The keyboard came after the message with buttons: it is numbered from 1.
+    assert "[1] 📱 Compartir (comparte tu teléfono · shares your phone)\n  [2] Omitir" in shown
+    assert "(aviso) Ese botón ya no está vigente." in shown
+    edited = SeenMessage(8, 1001, "text", text="¿Vienes?", edits=1)
+    chat.show(ChatEvent("edit", edited, keyboard))
+    assert "(botones quitados · buttons removed)" in screen.getvalue()

@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
@@ -25,7 +26,10 @@ IN_SENDER: ContextVar[bool] = ContextVar("participa_in_sender", default=False)
 
 
 class RateLimiter:
-    def __init__(self, per_second: float, per_chat_interval: float = 1.0) -> None:
+    """Slots are reserved in order; the per-chat interval keeps a margin over Telegram's one second
+    because a request can leave a little later than its slot."""
+
+    def __init__(self, per_second: float, per_chat_interval: float = 1.1) -> None:
         self.rate = per_second
         self.max_rate = per_second
         self.per_chat_interval = per_chat_interval
@@ -35,17 +39,25 @@ class RateLimiter:
         self._lock = asyncio.Lock()
 
     async def acquire(self, chat_id: int) -> None:
-        """Wait for a global slot and for this chat's slot."""
-        async with self._lock:
-            now = time.monotonic()
-            start = max(now, self._next_slot, self._paused_until, self._chat_next.get(chat_id, 0.0))
-            self._next_slot = start + 1.0 / self.rate
-            self._chat_next[chat_id] = start + self.per_chat_interval
-            if len(self._chat_next) > 50_000:
-                self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
-        delay = start - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        """Wait for this chat's slot, then for a global one. Slots are taken one at a time and spaced
+        from the moment they are really taken, so a stalled moment is never "caught up" in a burst."""
+        while True:
+            chat_wait = self._chat_next.get(chat_id, 0.0) - time.monotonic()
+            if chat_wait > 0:
+                await asyncio.sleep(chat_wait)
+                continue
+            async with self._lock:
+                if self._chat_next.get(chat_id, 0.0) > time.monotonic():
+                    continue  # another message to this chat took the slot meanwhile
+                wait = max(self._next_slot, self._paused_until) - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                now = time.monotonic()
+                self._next_slot = now + 1.0 / self.rate
+                self._chat_next[chat_id] = now + self.per_chat_interval
+                if len(self._chat_next) > 50_000:
+                    self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
+                return
 
     def note(self, chat_id: int | None) -> None:
         """A message sent outside the sender (a direct reply) takes a global slot too."""
@@ -66,7 +78,11 @@ class RateLimiter:
 
 
 class ReplyCounter(BaseRequestMiddleware):
-    """Session middleware: every message the handlers send is noted in the limiter."""
+    """Session middleware for the handlers' direct replies: each is noted in the limiter, and a 429
+    is waited out (Telegram's retry_after) and tried again instead of failing the person's update.
+    The outbox sender handles its own 429s."""
+
+    max_retries = 2
 
     def __init__(self, limiter: RateLimiter) -> None:
         self.limiter = limiter
@@ -77,7 +93,17 @@ class ReplyCounter(BaseRequestMiddleware):
         bot: Any,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        if method.__api_method__ in SENDING_METHODS and not IN_SENDER.get():
+        if IN_SENDER.get():
+            return await make_request(bot, method)
+        if method.__api_method__ in SENDING_METHODS:
             chat_id = getattr(method, "chat_id", None)
             self.limiter.note(chat_id if isinstance(chat_id, int) else None)
-        return await make_request(bot, method)
+        for attempt in range(self.max_retries + 1):
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                if attempt == self.max_retries:
+                    raise
+                self.limiter.slow_down(exc.retry_after)
+                await asyncio.sleep(exc.retry_after)
+        raise AssertionError("unreachable")

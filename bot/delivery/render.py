@@ -6,11 +6,13 @@ and runs inside the recipient's locale, so gettext gives their language at send 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,3 +39,10 @@ def renderer(kind: str) -> Callable[[Renderer], Renderer]:
         return function
 
     return register
+
+
+@contextmanager
+def translating(i18n: I18n, locale: str) -> Iterator[None]:
+    """gettext in `locale` outside an update (the sender, scheduled jobs)."""
+    with i18n.context(), i18n.use_locale(locale):
+        yield

@@ -37,7 +37,7 @@ from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 
 from bot.delivery.ratelimit import IN_SENDER, RateLimiter
-from bot.delivery.render import RENDERERS, Rendered, Skip
+from bot.delivery.render import RENDERERS, Rendered, Skip, translating
 from storage.outbox import Claimed, OutboxStore
 
 log = logging.getLogger("participa.delivery")
@@ -138,7 +138,7 @@ class Sender:
             await self.store.failed(item.id, f"no renderer for {item.kind}", item.attempts)
             return
         try:
-            with self.i18n.use_locale(item.locale or self.default_locale):
+            with translating(self.i18n, item.locale or self.default_locale):
                 rendered = await render(item.payload, item)
         except Skip as reason:
             await self.store.omitted(item.id, str(reason) or "no longer applies")
@@ -169,7 +169,7 @@ class Sender:
                 await self.store.retry(item.id, f"{type(exc).__name__}: {exc.message}", attempts, 2**attempts)
         else:
             self.limiter.recover()
-            await self.store.sent(item.id, message.message_id if message else None)
+            await self.store.sent(item.id, message.message_id if message else None, attempts)
             if self.on_sent is not None:
                 self.on_sent(item)
         finally:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.domain.broadcasts import Audience, Broadcast, BroadcastStatus, Progress
 from bot.domain.deliveries import Outgoing
 from bot.domain.people import Organisation, Person
 from bot.domain.reference import OrgType
@@ -70,6 +71,38 @@ class OutboxRepository(Protocol):
         ...
 
 
+class AudienceRepository(Protocol):
+    async def workshop_region(self, workshop_id: str) -> str | None: ...
+
+    async def workshops(
+        self, regions: frozenset[str] | None, now: datetime
+    ) -> list[tuple[int, str, datetime]]:
+        """Upcoming, not cancelled workshops (id, title, start) in these regions (None: all)."""
+        ...
+
+    async def recipients(self, audience: Audience, regions: frozenset[str] | None) -> list[tuple[int, int]]:
+        """(person id, telegram id) of everyone the audience reaches; `regions` None = anywhere."""
+        ...
+
+
+class BroadcastRepository(Protocol):
+    async def add(
+        self, author: int, audience: Audience, text: str, photo: str | None, document: str | None, total: int
+    ) -> Broadcast: ...
+
+    async def get(self, broadcast_id: int) -> Broadcast | None: ...
+
+    async def stop(self, broadcast_id: int, at: datetime) -> int: ...
+
+    async def finish(self, broadcast_id: int, status: BroadcastStatus, at: datetime) -> None: ...
+
+    async def progress(self, broadcast_id: int) -> Progress: ...
+
+    async def set_progress_message(self, broadcast_id: int, chat_id: int, message_id: int) -> None: ...
+
+    async def active(self) -> list[Broadcast]: ...
+
+
 class UnitOfWork(Protocol):
     people: PeopleRepository
     organisations: OrganisationRepository
@@ -78,6 +111,8 @@ class UnitOfWork(Protocol):
     roles: RoleRepository
     audit: AuditRepository
     outbox: OutboxRepository
+    audiences: AudienceRepository
+    broadcasts: BroadcastRepository
 
     async def commit(self) -> None: ...
 

@@ -14,7 +14,7 @@ async def roles_of(uow: UnitOfWork, telegram_id: int) -> Roles:
     return await uow.roles.of(telegram_id)
 
 
-async def audit(uow: UnitOfWork, actor: int | None, action: str, target: str, **details: Any) -> None:
+async def audit(uow: UnitOfWork, actor: int | None, action: str, target: str, /, **details: Any) -> None:
     """Record a privileged action (actor None = the command line). The caller commits."""
     await uow.audit.record(actor, action, target, details)
 

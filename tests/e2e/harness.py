@@ -96,3 +96,32 @@ async def alerted(person: FakePerson, fragment: str, timeout: float = 8.0) -> st
                 return alert.text
         await asyncio.sleep(0.02)
     raise AssertionError(f"no alert with {fragment!r}; alerts: {person.alerts}")
+
+
+def add_people(
+    database_url: str, server: FakeTelegram, ids: range, region: str = "04", **columns: object
+) -> None:
+    """Onboarded people written straight into the bot's database (and known to the fake server)."""
+    now = "2026-11-01 12:00:00.000000"
+    values = {"locale": "es", "consent_version": 1, "announcements": 1, "reachable": 1, **columns}
+    names = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    path = database_url.split(":///", 1)[1]
+    with sqlite3.connect(path) as connection:
+        connection.executemany(
+            "insert into people (telegram_id, full_name, region_code, org_type_code, consent_at, "
+            f"created_at, updated_at, {names}) values (?, ?, ?, 'personal', ?, ?, ?, {marks})",
+            [(tid, f"Persona {tid}", region, now, now, now, *values.values()) for tid in ids],
+        )
+    for tid in ids:
+        server.person(tid, f"Persona {tid}")
+
+
+def grant(database_url: str, telegram_id: int, role: str, region: str | None = None) -> None:
+    path = database_url.split(":///", 1)[1]
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "insert into roles (telegram_id, role, region_code, granted_at) "
+            "values (?, ?, ?, '2026-11-01 12:00:00')",
+            (telegram_id, role, region),
+        )
