@@ -20,11 +20,12 @@ from bot.config import Settings
 from bot.delivery.ratelimit import RateLimiter, ReplyCounter
 from bot.delivery.sender import Sender
 from bot.i18n import LOCALES_DIR
-from bot.services.roles import bootstrap_admins
+from bot.services.roles import bootstrap_admins, role_holders
 from handlers import build_router
 from handlers.broadcasts import refresh_progress
-from handlers.commands import publish_commands
-from handlers.middlewares import LocaleMiddleware, UnitOfWorkMiddleware
+from handlers.commands import publish_commands, publish_role_menus
+from handlers.hardening import FloodLimit, UpdateLog
+from handlers.middlewares import ConsentGate, LocaleMiddleware, UnitOfWorkMiddleware
 from storage.db import create_engine, session_factory
 from storage.fsm import SqlStorage
 from storage.migrate import upgrade
@@ -67,8 +68,14 @@ def make_dispatcher(
     dispatcher = Dispatcher(storage=storage, events_isolation=SimpleEventIsolation())
     dispatcher["settings"] = settings
     dispatcher["sender"] = sender
+    dispatcher["i18n"] = i18n
+    dispatcher.update.outer_middleware(UpdateLog())
+    dispatcher.update.outer_middleware(FloodLimit(i18n, settings.default_locale, limit=settings.flood_limit))
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(session_factory(engine), sender.wake))
     LocaleMiddleware(i18n, settings.default_locale).setup(dispatcher)
+    gate = ConsentGate(settings.privacy_notice_version)
+    dispatcher.message.outer_middleware(gate)
+    dispatcher.callback_query.outer_middleware(gate)
     dispatcher.include_router(build_router())
     return dispatcher
 
@@ -93,6 +100,10 @@ async def run_polling(app: App) -> None:
     log.info("started as @%s", me.username)
     await bot.delete_webhook(drop_pending_updates=False)
     await publish_commands(bot, app.i18n, app.settings.default_locale)
+    async with SqlUnitOfWork(session_factory(app.engine)) as uow:
+        holders = await role_holders(uow)
+    with app.i18n.context():
+        await publish_role_menus(bot, app.i18n, holders, app.settings.default_locale)
     scheduler = make_scheduler(app)
     await app.sender.start()
     scheduler.start()

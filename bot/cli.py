@@ -17,20 +17,25 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pythonjsonlogger.json import JsonFormatter
 
 from bot.config import Settings, settings_or_exit
 
 log = logging.getLogger("participa")
 
 
-def _logging(verbose: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+def _logging(verbose: bool = False, json_lines: bool = False) -> None:
+    """Logs go to stderr: JSON lines for the running bot (LOG_FORMAT=json, the default of `run`),
+    plain text for the command line and the sandbox."""
+    handler = logging.StreamHandler(sys.stderr)
+    if json_lines:
+        handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", timestamp=False))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler], force=True)
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 async def _run(settings: Settings) -> None:
@@ -123,6 +128,43 @@ def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _roles(settings: Settings, args: argparse.Namespace) -> str:
+    from bot.services import roles
+    from storage.db import create_engine, session_factory
+    from storage.migrate import upgrade
+    from storage.uow import SqlUnitOfWork
+
+    engine = create_engine(settings.database_url)
+    try:
+        if settings.is_sqlite:
+            await upgrade(engine)
+        async with SqlUnitOfWork(session_factory(engine)) as uow:
+            if args.action == "list":
+                rows = await roles.list_roles(uow)
+                return "\n".join(f"{tid}\t{role}\t{region or ''}" for tid, role, region in rows)
+            change = roles.grant if args.action == "grant" else roles.revoke
+            changed = await change(uow, None, args.telegram_id, args.role, args.region)
+            return (
+                f"{args.action} {args.role} {args.region or ''}: {'done' if changed else 'nothing to change'}"
+            )
+    finally:
+        await engine.dispose()
+
+
+def cmd_roles(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.domain.errors import InvalidInput
+
+    if args.action != "list" and (args.telegram_id is None or args.role is None):
+        print("participa roles grant|revoke TELEGRAM_ID organiser|sgp_admin [REGION]", file=sys.stderr)
+        return 2
+    try:
+        print(asyncio.run(_roles(settings, args)))
+    except InvalidInput as exc:
+        print(f"participa roles: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="participa", description=__doc__.split("\n\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -137,12 +179,17 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("what", choices=["workshops", "demo"])
     load.add_argument("file", nargs="?", type=Path)
     load.set_defaults(func=cmd_load)
+    roles = commands.add_parser("roles", help="list, grant or revoke roles (organiser per region, sgp_admin)")
+    roles.add_argument("action", choices=["list", "grant", "revoke"])
+    roles.add_argument("telegram_id", type=int, nargs="?")
+    roles.add_argument("role", nargs="?", choices=["organiser", "sgp_admin"])
+    roles.add_argument("region", nargs="?", help="INEI ubigeo code, e.g. 04 for Arequipa")
+    roles.set_defaults(func=cmd_roles)
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    _logging(args.verbose)
     # The sandbox brings its own server, token and database: what the environment says of them
     # (even malformed) does not concern it.
     overrides = (
@@ -151,4 +198,5 @@ def main(argv: list[str] | None = None) -> None:
         else {}
     )
     settings = settings_or_exit(**overrides)
+    _logging(args.verbose, json_lines=args.command == "run" and settings.log_format == "json")
     raise SystemExit(args.func(settings, args))

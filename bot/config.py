@@ -34,8 +34,12 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=1, le=65535)
     sgp_admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
     default_locale: Locale = "es"
+    # `participa run` logs JSON lines (one per update, no personal data); "text" for people reading.
+    log_format: Literal["json", "text"] = "json"
     # Outbox sender: messages per second overall (Telegram allows 30; direct replies use the rest).
     send_rate: float = Field(default=25.0, gt=0, le=30)
+    # More than this many updates from one person within 10 seconds are ignored after one notice.
+    flood_limit: int = Field(default=20, ge=1)
     # Where the consent notice changes, bump this: people are asked to consent again.
     privacy_notice_version: int = Field(default=1, ge=1)
 

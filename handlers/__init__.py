@@ -4,16 +4,29 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from handlers import broadcasts, common, onboarding, privacy
+from handlers import broadcasts, common, hardening, onboarding, privacy, roles
 
 
 def build_router() -> Router:
+    """The whole conversation: private-chat features in order of precedence, then the fallbacks.
+
+    Feature routers are module-level (their handlers are declared with decorators); aiogram lets a
+    router have one parent, so a new tree first releases them from any previous one (several apps
+    in one process: the sandbox, the tests)."""
+    features = [
+        common.router,
+        privacy.router,
+        roles.router,
+        broadcasts.router,
+        onboarding.router,
+        common.buttons,
+    ]
+    for router in [*features, hardening.router, common.fallback]:
+        router._parent_router = None
     root = Router(name="participa")
     private = Router(name="private")
     private.message.filter(F.chat.type == "private")
     private.callback_query.filter(F.message.chat.type == "private")
-    private.include_routers(
-        common.router, privacy.router, broadcasts.router, onboarding.router, common.buttons
-    )
-    root.include_routers(private, common.fallback)
+    private.include_routers(*features)
+    root.include_routers(hardening.router, private, common.fallback)
     return root

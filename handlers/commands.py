@@ -75,6 +75,12 @@ COMMANDS: tuple[Command, ...] = (
         role=ORGANISER,
     ),
     Command(
+        "roles",
+        __("Dar o quitar roles"),
+        __("Muestra quién organiza talleres o administra la SGP, y permite dar o quitar esos roles."),
+        role=SGP_ADMIN,
+    ),
+    Command(
         "ayuda",
         __("Qué puedo hacer aquí"),
         __("Muestra esta lista con todo lo que puedes hacer."),
@@ -102,9 +108,22 @@ async def publish_commands(bot: Bot, i18n: I18n, default_locale: str) -> None:
             )
 
 
-async def publish_chat_commands(bot: Bot, i18n: I18n, chat_id: int, locale: str) -> None:
-    """A person's menu in the language they chose in the bot (Telegram has no Quechua interface)."""
+async def publish_role_menus(
+    bot: Bot, i18n: I18n, holders: list[tuple[int, str, str | None]], default: str
+) -> None:
+    """At start: each organiser's and administrator's own menu (chat scope)."""
+    for telegram_id, role, locale in holders:
+        await publish_chat_commands(bot, i18n, telegram_id, locale or default, role)
+
+
+async def publish_chat_commands(
+    bot: Bot, i18n: I18n, chat_id: int, locale: str, role: str = PARTICIPANT
+) -> None:
+    """A person's own menu: their role's commands (organisers and SGP see theirs, others do not), in
+    the language they chose in the bot (Telegram has no Quechua interface)."""
     try:
-        await bot.set_my_commands(bot_commands(i18n, locale), scope=BotCommandScopeChat(chat_id=chat_id))
+        await bot.set_my_commands(
+            bot_commands(i18n, locale, role), scope=BotCommandScopeChat(chat_id=chat_id)
+        )
     except TelegramAPIError as exc:  # the menu is a convenience: never fail the person's action for it
         log.warning("set_my_commands for a chat failed: %s", exc)

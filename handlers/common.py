@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.domain.people import Person
 from bot.services import onboarding as service
 from bot.services.ports import UnitOfWork
+from bot.services.roles import roles_of
 from handlers import keyboards, views
 from handlers.callbacks import LanguageCb, MenuCb
 from handlers.commands import COMMANDS, publish_chat_commands
@@ -86,7 +87,9 @@ async def language_changed(
                 return
         else:
             await service.set_locale(uow, person.telegram_id, locale)
-            await publish_chat_commands(bot, i18n, query.message.chat.id, locale)
+            await publish_chat_commands(
+                bot, i18n, query.message.chat.id, locale, (await roles_of(uow, query.from_user.id)).name
+            )
         await query.message.edit_text(views.language_set())
         if step is not None:
             await ask(query.message, step, state)

@@ -7,12 +7,14 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.fsm.context import FSMContext
-from aiogram.types import TelegramObject, User
+from aiogram.types import CallbackQuery, Message, TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import guess_locale
 from bot.services.onboarding import came_back, get_person
+from handlers.onboarding import ask
+from handlers.states import Onboarding
 from storage.uow import SqlUnitOfWork
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -58,3 +60,36 @@ class LocaleMiddleware(I18nMiddleware):
                 return chosen
         user: User | None = data.get("event_from_user")
         return guess_locale(user.language_code if user else None, self.default)
+
+
+# What a person may still do while a new privacy notice awaits their consent: answer it, change
+# language, and exercise their rights (see, delete) without first agreeing to anything.
+_WHILE_RECONSENTING = ("/privacidad", "/misdatos", "/borrarmisdatos", "/idioma", "/cancelar", "/start")
+_CALLBACKS_WHILE_RECONSENTING = ("consent:", "lang:", "erase:")
+
+
+class ConsentGate(BaseMiddleware):
+    """A new version of the privacy notice asks for consent again before anything else."""
+
+    def __init__(self, notice_version: int) -> None:
+        self.notice_version = notice_version
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        person = data.get("person")
+        if person is None or person.consent_version >= self.notice_version:
+            return await handler(event, data)
+        if isinstance(event, CallbackQuery):
+            if (event.data or "").startswith(_CALLBACKS_WHILE_RECONSENTING):
+                return await handler(event, data)
+            await event.answer()
+            message = event.message
+        elif isinstance(event, Message):
+            command = (event.text or "").split(maxsplit=1)[0].split("@")[0] if event.text else ""
+            if command in _WHILE_RECONSENTING:
+                return await handler(event, data)
+            message = event
+        else:
+            return await handler(event, data)
+        if isinstance(message, Message):
+            await ask(message, Onboarding.consent, data["state"])
+        return None

@@ -40,6 +40,7 @@ from bot.domain.reference import OrgType
 from bot.i18n import guess_locale
 from bot.services import onboarding as service
 from bot.services.ports import UnitOfWork
+from bot.services.roles import roles_of
 from handlers import keyboards, views
 from handlers.callbacks import ConsentCb, OrganisationCb, OrgTypeCb, ProfileEditCb, RegionCb
 from handlers.commands import publish_chat_commands
@@ -180,7 +181,9 @@ async def consent_given(
     locale = person.locale if person else (await state.get_data()).get("locale", i18n.current_locale)
     person = await service.accept_consent(uow, query.from_user.id, locale, settings.privacy_notice_version)
     if locale != guess_locale(query.from_user.language_code, settings.default_locale):
-        await publish_chat_commands(bot, i18n, query.message.chat.id, locale)
+        await publish_chat_commands(
+            bot, i18n, query.message.chat.id, locale, (await roles_of(uow, query.from_user.id)).name
+        )
     if person.profile_complete:
         await state.set_state(None)
         await show_menu(query.message, person)

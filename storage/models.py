@@ -87,7 +87,7 @@ class OrganisationRow(Base):
 class PersonRow(Base):
     __tablename__ = "people"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)  # None once erased
     locale: Mapped[str] = mapped_column(String(5))
     consent_version: Mapped[int] = mapped_column(Integer)
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -102,6 +102,7 @@ class PersonRow(Base):
     reachable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ConsentRefusalRow(Base):

@@ -97,8 +97,17 @@ class SqlPeople:
         row.updated_at = utcnow()
         await self.session.flush()
 
-    async def delete(self, person_id: int) -> None:
-        await self.session.execute(delete(PersonRow).where(PersonRow.id == person_id))
+    async def erase(self, person_id: int, at: datetime) -> None:
+        await self.session.execute(
+            update(PersonRow)
+            .where(PersonRow.id == person_id)
+            .values(
+                telegram_id=None, full_name=None, phone=None, organisation_id=None, announcements=False,
+                erased_at=at, updated_at=at,
+            )
+        )  # fmt: skip
+        await self.session.execute(delete(ThemeFollowRow).where(ThemeFollowRow.person_id == person_id))
+        await self.session.execute(delete(DeliveryRow).where(DeliveryRow.person_id == person_id))
 
 
 class SqlOrganisations:

@@ -26,7 +26,7 @@ class FakePeople:
         organisation_name = person.organisation_name
         self.rows[person.telegram_id] = replace(person, organisation_name=organisation_name)
 
-    async def delete(self, person_id: int) -> None:
+    async def erase(self, person_id: int, at: datetime) -> None:
         self.rows = {key: p for key, p in self.rows.items() if p.id != person_id}
 
 

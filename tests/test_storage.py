@@ -141,3 +141,15 @@ async def test_a_bad_record_names_itself_and_stores_nothing(engine: AsyncEngine)
             await load_workshops(uow, records)
     async with session_factory(engine)() as session:
         assert (await session.execute(select(func.count()).select_from(WorkshopRow))).scalar() == 0
+
+
+async def test_models_and_migrations_agree(engine: AsyncEngine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    def differences(connection: object) -> list:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, Base.metadata)
+
+    async with engine.connect() as connection:
+        assert await connection.run_sync(differences) == []

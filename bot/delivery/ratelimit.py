@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 import time
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, cast
 
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.exceptions import TelegramRetryAfter
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
+HARMLESS_EDIT_ERRORS = ("message is not modified", "message to edit not found", "message can't be edited")
 SENDING_METHODS = frozenset(
     {"sendMessage", "sendPhoto", "sendDocument", "sendVenue", "sendLocation", "sendContact", "copyMessage"}
 )
@@ -101,6 +102,14 @@ class ReplyCounter(BaseRequestMiddleware):
         for attempt in range(self.max_retries + 1):
             try:
                 return await make_request(bot, method)
+            except TelegramBadRequest as exc:
+                # Editing a message into what it already is (a button pressed twice), or one that is
+                # gone, changes nothing the person could see: not a failure of their update.
+                if method.__api_method__.startswith("editMessage") and any(
+                    marker in exc.message for marker in HARMLESS_EDIT_ERRORS
+                ):
+                    return cast(Response[TelegramType], True)
+                raise
             except TelegramRetryAfter as exc:
                 if attempt == self.max_retries:
                     raise

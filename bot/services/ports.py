@@ -23,7 +23,10 @@ class PeopleRepository(Protocol):
 
     async def update(self, person: Person) -> None: ...
 
-    async def delete(self, person_id: int) -> None: ...
+    async def erase(self, person_id: int, at: datetime) -> None:
+        """Remove every personal datum (Telegram id, name, phone, organisation link, followed themes,
+        deliveries received); what the person contributed stays, anonymous."""
+        ...
 
 
 class OrganisationRepository(Protocol):

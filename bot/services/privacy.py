@@ -37,11 +37,14 @@ async def my_data(uow: UnitOfWork, telegram_id: int, now: datetime | None = None
     }
 
 
-async def erase(uow: UnitOfWork, telegram_id: int) -> bool:
-    """Erase the person. The organisation stays (it is not personal data; others may represent it)."""
+async def erase(uow: UnitOfWork, telegram_id: int, now: datetime | None = None) -> bool:
+    """Cancellation (Ley N° 29733): name, phone, Telegram id and organisation link are erased, and
+    what the person contributed stays only as anonymous contributions (region and type of
+    organisation, which the statistics count). The organisation itself stays: it is not personal
+    data and others may represent it. The same Telegram account can then start again as new."""
     person = await uow.people.get_by_telegram_id(telegram_id)
     if person is None:
         return False
-    await uow.people.delete(person.id)
+    await uow.people.erase(person.id, now or utcnow())
     await uow.commit()
     return True

@@ -75,3 +75,14 @@ async def bootstrap_admins(uow: UnitOfWork, telegram_ids: tuple[int, ...]) -> in
             )
     await uow.commit()
     return added
+
+
+async def role_holders(uow: UnitOfWork) -> list[tuple[int, str, str | None]]:
+    """(telegram id, highest role, language or None) of everyone with a role: whose menu to publish."""
+    holders = []
+    for telegram_id in sorted({telegram_id for telegram_id, _, _ in await uow.roles.all()}):
+        person = await uow.people.get_by_telegram_id(telegram_id)
+        holders.append(
+            (telegram_id, (await uow.roles.of(telegram_id)).name, person.locale if person else None)
+        )
+    return holders

@@ -61,8 +61,9 @@ class BotProcess:
             self.process.kill()
             await self.process.wait()
 
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")[-5000:]
+    def log(self, tail: int | None = 5000) -> str:
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        return text[-tail:] if tail else text
 
 
 async def saw(person: FakePerson, fragment: str, timeout: float = 8.0) -> SeenMessage:

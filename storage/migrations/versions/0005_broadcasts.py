@@ -1,4 +1,4 @@
-"""broadcasts
+"""broadcasts, theme follows, erasure of people
 
 Revision ID: 0005
 Revises: 0002
@@ -52,9 +52,16 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("person_id", "theme_code", name=op.f("pk_theme_follows")),
     )
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        # An erased person keeps no Telegram id, so the same account can start again as new.
+        batch_op.alter_column("telegram_id", existing_type=sa.BigInteger(), nullable=True)
+        batch_op.add_column(sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.drop_column("erased_at")
+        batch_op.alter_column("telegram_id", existing_type=sa.BigInteger(), nullable=False)
     op.drop_table("theme_follows")
     with op.batch_alter_table("broadcasts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_broadcasts_author_telegram_id"))
