@@ -87,7 +87,7 @@ class OutboxStore:
     async def sent(self, delivery_id: int, message_id: int | None, attempts: int) -> None:
         await self._set(
             delivery_id, status=DeliveryStatus.ENVIADO.value, sent_at=utcnow(), attempts=attempts,
-            telegram_message_id=message_id, claimed_by=None, last_error=None,
+            telegram_message_id=message_id, last_error=None,  # claimed_by stays: who sent it
         )  # fmt: skip
 
     async def failed(self, delivery_id: int, reason: str, attempts: int) -> None:
