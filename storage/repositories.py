@@ -15,7 +15,6 @@ from bot.domain.deliveries import DeliveryStatus, Outgoing
 from bot.domain.people import Organisation, Person
 from bot.domain.reference import OrgType
 from bot.domain.roles import Role, Roles
-from bot.domain.workshops import Workshop
 from storage.models import (
     AuditRow,
     ConsentRefusalRow,
@@ -23,7 +22,6 @@ from storage.models import (
     OrganisationRow,
     PersonRow,
     RoleRow,
-    WorkshopRow,
 )
 
 
@@ -136,35 +134,6 @@ class SqlConsents:
     async def record_refusal(self, notice_version: int, at: datetime) -> None:
         self.session.add(ConsentRefusalRow(notice_version=notice_version, refused_at=at))
         await self.session.flush()
-
-
-_WORKSHOP_FIELDS = (
-    "kind", "region_code", "title", "themes", "starts_at", "ends_at", "venue_name", "venue_address",
-    "latitude", "longitude", "capacity", "registration_opens_at", "registration_closes_at", "status",
-    "description",
-)  # fmt: skip
-
-
-class SqlWorkshops:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def upsert(self, workshop: Workshop) -> str:
-        row = (
-            await self.session.execute(select(WorkshopRow).where(WorkshopRow.code == workshop.code))
-        ).scalar_one_or_none()
-        values = {name: getattr(workshop, name) for name in _WORKSHOP_FIELDS}
-        if row is None:
-            self.session.add(WorkshopRow(code=workshop.code, updated_at=utcnow(), **values))
-            await self.session.flush()
-            return "created"
-        if all(getattr(row, name) == value for name, value in values.items()):
-            return "unchanged"
-        for name, value in values.items():
-            setattr(row, name, value)
-        row.updated_at = utcnow()
-        await self.session.flush()
-        return "updated"
 
 
 def dialect_insert(session: AsyncSession) -> Any:
