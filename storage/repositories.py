@@ -220,11 +220,16 @@ class SqlOutbox:
             }
             for item in items
         ]
-        statement = dialect_insert(self.session)(DeliveryRow).on_conflict_do_nothing(
-            index_elements=["dedupe_key"]
-        )
-        result = await self.session.execute(statement, rows)
-        added = max(result.rowcount, 0)
+        insert = dialect_insert(self.session)
+        added = 0
+        # One multi-row INSERT per chunk (an executemany gives no row count to tell the skipped ones).
+        for start in range(0, len(rows), 500):
+            statement = (
+                insert(DeliveryRow)
+                .values(rows[start : start + 500])
+                .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            )
+            added += max((await self.session.execute(statement)).rowcount, 0)
         self.added += added
         return added
 
