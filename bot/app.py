@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
+from datetime import UTC
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -13,6 +15,7 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.utils.i18n import I18n
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
@@ -20,7 +23,8 @@ from bot.delivery.ratelimit import RateLimiter, ReplyCounter
 from bot.delivery.sender import Sender
 from bot.i18n import LOCALES_DIR
 from bot.services.roles import bootstrap_admins
-from handlers import build_router
+from bot.services.workshops import Policy, expire_offers
+from handlers import build_router, workshop_renderers
 from handlers.commands import publish_commands
 from handlers.middlewares import LocaleMiddleware, UnitOfWorkMiddleware
 from storage.db import create_engine, session_factory
@@ -68,6 +72,7 @@ def make_dispatcher(
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(session_factory(engine), sender.wake))
     LocaleMiddleware(i18n, settings.default_locale).setup(dispatcher)
     dispatcher.include_router(build_router())
+    workshop_renderers.bind(session_factory(engine))  # reminders and offers are checked at send time
     return dispatcher
 
 
@@ -85,15 +90,52 @@ async def create_app(settings: Settings) -> App:
     return App(settings=settings, engine=engine, bot=bot, dispatcher=dispatcher, i18n=i18n, sender=sender)
 
 
+async def expire_offers_job(app: App) -> None:
+    """Waiting-list offers not answered in time pass to the next person (idempotent; safe with
+    several instances: each workshop is handled under its row lock)."""
+    policy = Policy(reminder_offsets=app.settings.reminder_seconds, offer_hours=app.settings.offer_hours)
+    async with SqlUnitOfWork(session_factory(app.engine)) as uow:
+        expired = await expire_offers(uow, policy=policy)
+    if expired:
+        log.info("%d waiting-list offers expired and passed on", expired)
+        app.sender.wake()
+
+
+def make_scheduler(app: App) -> AsyncIOScheduler:
+    """The app's one clock: it wakes the outbox sender every second and runs the periodic jobs.
+    What is due lives in the database, so nothing is lost across restarts."""
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    options = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+    scheduler.add_job(app.sender.wake, "interval", seconds=1, id="outbox-tick", **options)
+    scheduler.add_job(
+        expire_offers_job,
+        "interval",
+        seconds=app.settings.offer_check_seconds,
+        args=[app],
+        id="expire-offers",
+        **options,
+    )
+    return scheduler
+
+
 async def run_polling(app: App) -> None:
     bot, dispatcher = app.bot, app.dispatcher
     me = await bot.get_me()
     log.info("started as @%s", me.username)
     await bot.delete_webhook(drop_pending_updates=False)
     await publish_commands(bot, app.i18n, app.settings.default_locale)
-    await dispatcher.start_polling(
-        bot,
-        allowed_updates=dispatcher.resolve_used_update_types(),
-        handle_signals=True,
-        close_bot_session=False,
-    )
+    with app.i18n.context():  # the sender's task renders with gettext: it inherits this context
+        await app.sender.start()
+    scheduler = make_scheduler(app)
+    scheduler.start()
+    try:
+        await dispatcher.start_polling(
+            bot,
+            allowed_updates=dispatcher.resolve_used_update_types(),
+            handle_signals=True,
+            close_bot_session=False,
+        )
+    finally:
+        with contextlib.suppress(Exception):
+            scheduler.shutdown(wait=False)
+        await app.sender.stop()
