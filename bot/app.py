@@ -104,6 +104,7 @@ async def expire_offers_job(app: App) -> None:
 def make_scheduler(app: App) -> AsyncIOScheduler:
     """The app's one clock: it wakes the outbox sender every second and runs the periodic jobs.
     What is due lives in the database, so nothing is lost across restarts."""
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per tick
     scheduler = AsyncIOScheduler(timezone=UTC)
     options = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
     scheduler.add_job(app.sender.wake, "interval", seconds=1, id="outbox-tick", **options)
