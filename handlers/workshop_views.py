@@ -144,8 +144,8 @@ def already(workshop: Workshop, registration: Registration, position: int | None
 
 def full(workshop: Workshop, waiting_count: int) -> str:
     return _(
-        "El taller <b>{title}</b> ya no tiene cupos. ¿Quieres entrar a la lista de espera? Ahora "
-        "esperan {n}. Si se libera un cupo, te lo ofreceremos por orden de llegada."
+        "El taller <b>{title}</b> ya no tiene cupos. ¿Quieres entrar a la lista de espera? Personas "
+        "en espera ahora: {n}. Si se libera un cupo, te lo ofreceremos por orden de llegada."
     ).format(title=escape(workshop.title), n=waiting_count)
 
 
@@ -413,7 +413,7 @@ def bad_number() -> str:
 
 
 def bad_date() -> str:
-    return _("No entendí la fecha. Escríbela así: 24/12/2026 09:00 (día/mes/año hora:minutos, hora de Lima).")
+    return _("No entendí la fecha. Escríbela así: 24/12/2026 09:00 (día, mes, año y hora, en hora de Lima).")
 
 
 def capacity_changed(workshop: Workshop) -> str:
@@ -516,6 +516,6 @@ def workshop_moved_notice(workshop: Workshop, previous: datetime, locale: str, w
 
 
 def threshold(workshop: Workshop, percent: int, confirmed: int, capacity: int) -> str:
-    return _(
-        "📊 <b>{title}</b> llegó al {percent} % de sus cupos: {confirmed} de {capacity} personas confirmadas."
-    ).format(title=escape(workshop.title), percent=percent, confirmed=confirmed, capacity=capacity)
+    return _("📊 <b>{title}</b>: {confirmed} de {capacity} cupos confirmados (llegó al {percent} %).").format(
+        title=escape(workshop.title), percent=percent, confirmed=confirmed, capacity=capacity
+    )

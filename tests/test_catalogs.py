@@ -56,15 +56,22 @@ def test_english_is_complete() -> None:
     assert untranslated == []
 
 
+def forms(text: str | tuple[str, ...]) -> list[str]:
+    """A message's singular and plural forms (ngettext), or its one text."""
+    return list(text) if isinstance(text, tuple) else [text]
+
+
 @pytest.mark.parametrize("lang", ["en", "qu"])
 def test_translations_keep_placeholders_and_markup(lang: str) -> None:
     for message in po(lang):
-        if not message.id or not message.string:
+        if not message.id or not any(forms(message.string)):
             continue
-        for pattern in (r"\{\w+\}", r"</?\w+>", r"/\w+"):
-            assert sorted(re.findall(pattern, message.id)) == sorted(re.findall(pattern, message.string)), (
-                f"{lang}: {message.id!r} -> {message.string!r}"
-            )
+        for translated in forms(message.string):
+            for original in {forms(message.id)[0], forms(message.id)[-1]}:
+                for pattern in (r"\{\w+\}", r"</?\w+>", r"/\w+"):
+                    assert sorted(re.findall(pattern, original)) == sorted(re.findall(pattern, translated)), (
+                        f"{lang}: {message.id!r} -> {message.string!r}"
+                    )
 
 
 @pytest.mark.parametrize("lang", ["es", "en", "qu"])
@@ -75,4 +82,11 @@ def test_compiled_catalog_is_current(lang: str, tmp_path: Path) -> None:
     with fresh.open("rb") as a, (LOCALES / lang / "LC_MESSAGES" / "messages.mo").open("rb") as b:
         expected, actual = gettext.GNUTranslations(a), gettext.GNUTranslations(b)
     for message_id in ids(po(lang)):
+        if isinstance(message_id, tuple):  # a plural message: every form
+            singular, plural = message_id[0], message_id[-1]
+            for n in (1, 2, 5):
+                assert actual.ngettext(singular, plural, n) == expected.ngettext(singular, plural, n), (
+                    f"recompile {lang}: {message_id!r}"
+                )
+            continue
         assert actual.gettext(message_id) == expected.gettext(message_id), f"recompile {lang}: {message_id!r}"

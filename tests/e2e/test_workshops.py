@@ -484,7 +484,7 @@ async def test_reminder_and_thresholds(
     await ana.press_callback(f"ws:join:{wid}")
     await saw(ana, "está confirmada")
     notice = await received(organiser, "llegó al 50 %")
-    assert "1 de 2" in notice.text
+    assert "1 de 2 cupos confirmados" in notice.text
     reminder = await received(ana, "Recordatorio", timeout=30)  # 100 s before the start
     assert "Av. Unión 200" in reminder.text and reminder.button_texts == ["Cancelar mi inscripción"]
     beto = await participant(telegram, new_user_id + 50_000, "Beto Pronto")
