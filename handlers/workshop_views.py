@@ -9,6 +9,7 @@ from html import escape
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
+from bot.domain.clock import utcnow
 from bot.domain.workshops import Counts, Registrant, Registration, RegistrationStatus, Workshop
 from bot.i18n import format_when
 from bot.services.workshops import Roster, WorkshopInfo
@@ -44,7 +45,10 @@ def card(workshop: Workshop, locale: str, counts: Counts | None = None) -> str:
     if workshop.themes:
         lines.append("🏷 " + ", ".join(theme_label(theme) for theme in workshop.themes))
     if counts is not None:
-        lines.append("🎟 " + seats_text(workshop.capacity, counts))
+        if workshop.registration_state(utcnow()) in ("closed", "done"):
+            lines.append("🔒 " + _("inscripciones cerradas"))
+        else:
+            lines.append("🎟 " + seats_text(workshop.capacity, counts))
     return "\n".join(lines)
 
 

@@ -120,6 +120,16 @@ async def received(person: FakePerson, fragment: str, timeout: float = 15.0) -> 
     raise AssertionError(f"never received {fragment!r}; got: {[m.text[:60] for m in person.messages]}")
 
 
+async def eventually(read: Any, timeout: float = 5.0) -> Any:
+    """Wait until `read()` gives a value (the bot commits right after it answers)."""
+    deadline = time.monotonic() + timeout
+    while (value := read()) is None:
+        if time.monotonic() > deadline:
+            raise AssertionError("the value never appeared")
+        await asyncio.sleep(0.05)
+    return value
+
+
 async def participant(telegram: FakeTelegram, user_id: int, name: str) -> FakePerson:
     person = telegram.person(user_id, name.split()[0])
     await onboard(person, "es", name)  # region Arequipa (04)
@@ -493,3 +503,38 @@ async def test_reminder_and_thresholds(
     await received(organiser, "llegó al 100 %")
     notices = [m.text for m in organiser.messages if "taller-soon" in m.text]
     assert len(notices) == 3 and "llegó al 80 %" in " ".join(notices)  # 50, 80 and 100 %, once each
+
+
+async def test_materials_links_and_a_file_uploaded_once(
+    telegram: FakeTelegram, bot_process: BotProcess, new_user_id: int, tmp_path: Path
+) -> None:
+    guide = tmp_path / "guia-metodologica.pdf"
+    guide.write_bytes(b"%PDF-1.4 guia metodologica")
+    materials = [
+        {"title": "Guía metodológica", "file": str(guide)},
+        {"title": "Plan de Acción de Gobierno Abierto", "url": "https://www.gob.pe/plan-de-accion"},
+    ]
+    await load(bot_process, record("taller-materiales", materials=materials))
+    wid = workshop_id(bot_process, "taller-materiales")
+    ana = await participant(telegram, new_user_id, "Ana Lectora")
+    await ana.press_callback(f"ws:view:{wid}")
+    detail = await saw(ana, "Inscripciones hasta")
+    await ana.press("📎 Materiales", message_id=detail.message_id)
+    listing = await saw(ana, "Materiales de")
+    assert listing.button_texts == ["📄 Guía metodológica", "🔗 Plan de Acción de Gobierno Abierto"]
+    assert (
+        listing.button("🔗 Plan de Acción de Gobierno Abierto")["url"] == "https://www.gob.pe/plan-de-accion"
+    )
+    await ana.press("📄 Guía metodológica")
+    first = await saw(ana, "Guía metodológica")
+    assert first.kind == "document" and first.file_bytes == guide.read_bytes()
+    sql = (
+        "select m.file_id from workshop_materials m join workshops w on w.id = m.workshop_id "
+        "where w.code = 'taller-materiales' and m.position = 0"
+    )
+    stored = await eventually(lambda: query(bot_process.database_url, sql)[0][0])  # stored after sending
+    assert stored == first.file_id
+    await ana.press("📄 Guía metodológica", message_id=listing.message_id)
+    again = await saw(ana, "Guía metodológica")
+    assert again.kind == "document" and again.file_id == stored
+    assert telegram.calls("sendDocument")[-1]["document"] == stored  # sent by file_id, not uploaded again
