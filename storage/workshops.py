@@ -382,3 +382,28 @@ class SqlRegistrations:
             .distinct()
         )
         return list((await self.session.execute(query)).scalars())
+
+    async def seats_to_offer(self, now: datetime) -> list[int]:
+        """Workshops to come with a free seat and people waiting (a seat freed without an offer,
+        e.g. when a person's data was erased)."""
+        holding = [RegistrationStatus.CONFIRMADA.value, RegistrationStatus.OFRECIDA.value]
+        held = (
+            select(func.count())
+            .where(RegistrationRow.workshop_id == WorkshopRow.id, RegistrationRow.status.in_(holding))
+            .scalar_subquery()
+        )
+        waiting = (
+            select(RegistrationRow.id)
+            .where(
+                RegistrationRow.workshop_id == WorkshopRow.id,
+                RegistrationRow.status == RegistrationStatus.EN_ESPERA.value,
+            )
+            .exists()
+        )
+        query = select(WorkshopRow.id).where(
+            WorkshopRow.status == WorkshopStatus.PROGRAMADO.value,
+            WorkshopRow.starts_at > now,
+            waiting,
+            held < WorkshopRow.capacity,
+        )
+        return list((await self.session.execute(query)).scalars())

@@ -165,6 +165,7 @@ class FakeRegistrations:
     def __init__(self, people: FakePeople) -> None:
         self.rows: dict[int, Registration] = {}
         self._people = people
+        self.workshops: FakeWorkshops | None = None
 
     async def add(
         self,
@@ -269,6 +270,15 @@ class FakeRegistrations:
             }
         )
 
+    async def seats_to_offer(self, now: datetime) -> list[int]:
+        found = []
+        for workshop in self.workshops.rows.values() if self.workshops else ():
+            counts = (await self.counts([workshop.id]))[workshop.id]
+            programado = workshop.status is WorkshopStatus.PROGRAMADO and workshop.starts_at > now
+            if programado and counts.waiting and counts.holding < workshop.capacity:
+                found.append(workshop.id)
+        return found
+
 
 class FakeRoles:
     def __init__(self) -> None:
@@ -330,6 +340,7 @@ class FakeUnitOfWork:
         self.roles = FakeRoles()
         self.workshops = FakeWorkshops(self.people, self.roles)
         self.registrations = FakeRegistrations(self.people)
+        self.registrations.workshops = self.workshops
         self.audit = FakeAudit()
         self.outbox = FakeOutbox()
         self.commits = 0

@@ -155,6 +155,16 @@ async def test_an_unanswered_offer_passes_on_once() -> None:
         await workshops.accept_offer(uow, 2, second.registration.id, policy=POLICY, now=later)
 
 
+async def test_a_seat_freed_without_an_offer_is_offered_by_the_periodic_job() -> None:
+    uow, wid = await setup(capacity=1)
+    first = await register(uow, 1, wid)
+    await register(uow, 2, wid)
+    del uow.registrations.rows[first.registration.id]  # as when a person erases their data
+    assert await workshops.expire_offers(uow, policy=POLICY, now=NOW) == 0
+    assert (await uow.registrations.active_of(wid, 2)).status is OFRECIDA
+    assert [o.chat_id for o in uow.outbox.pending("offer")] == [2]
+
+
 async def test_accepting_too_late_passes_the_seat_on_at_once() -> None:
     uow, wid = await setup(capacity=1)
     first = await register(uow, 1, wid)

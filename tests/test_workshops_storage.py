@@ -121,6 +121,28 @@ async def test_what_the_sender_checks_at_send_time(engine: AsyncEngine) -> None:
     assert registration.status is RegistrationStatus.CANCELADA
 
 
+async def test_a_seat_freed_by_erasure_goes_to_the_waiting_list(engine: AsyncEngine) -> None:
+    from bot.services import privacy
+
+    await load(engine, [record(capacity=1)])
+    await people(engine, 1, 2)
+    async with SqlUnitOfWork(session_factory(engine)) as uow:
+        await workshops.register(uow, 1, 1, policy=POLICY, now=NOW)
+        waiting = await workshops.register(uow, 2, 1, waitlist=True, policy=POLICY, now=NOW)
+        await privacy.erase(uow, 1)  # the registration goes with the person
+    async with SqlUnitOfWork(session_factory(engine)) as uow:
+        await workshops.expire_offers(uow, policy=POLICY, now=NOW)
+        await workshops.expire_offers(uow, policy=POLICY, now=NOW)  # idempotent
+    async with SqlUnitOfWork(session_factory(engine)) as uow:
+        offered = await uow.registrations.get(waiting.registration.id)
+    assert offered.status is RegistrationStatus.OFRECIDA
+    async with engine.connect() as connection:
+        offers = (
+            await connection.execute(text("select count(*) from deliveries where kind = 'offer'"))
+        ).scalar()
+    assert offers == 1
+
+
 async def test_migration_0003_goes_down_and_up(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
         await connection.run_sync(lambda c: command.downgrade(alembic_config(c), "0002"))

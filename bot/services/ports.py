@@ -136,6 +136,10 @@ class RegistrationRepository(Protocol):
         """Ids of the workshops having offers whose deadline has passed."""
         ...
 
+    async def seats_to_offer(self, now: datetime) -> list[int]:
+        """Ids of the workshops to come with a free seat while people wait."""
+        ...
+
 
 class RoleRepository(Protocol):
     async def of(self, telegram_id: int) -> Roles: ...

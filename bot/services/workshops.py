@@ -171,11 +171,14 @@ async def _counts(uow: UnitOfWork, workshop_id: int) -> Counts:
     return (await uow.registrations.counts([workshop_id]))[workshop_id]
 
 
-async def _notify_thresholds(uow: UnitOfWork, workshop: Workshop) -> None:
-    """Tell the region's organisers (SGP if the region has none) at 50, 80 and 100 % once each."""
+async def _notify_thresholds(uow: UnitOfWork, workshop: Workshop, before: int | None = None) -> None:
+    """Tell the region's organisers (SGP if the region has none) at 50, 80 and 100 % once each.
+
+    `before`: the confirmed count before this change, when known: nothing to do unless a threshold
+    is crossed (the dedupe keys make each notice exist once anyway)."""
     counts = await _counts(uow, workshop.id)
     reached = thresholds_reached(workshop.capacity, counts.confirmed)
-    if not reached:
+    if not reached or (before is not None and reached == thresholds_reached(workshop.capacity, before)):
         return
     chats = await uow.workshops.organisers_of(workshop.region_code) or await uow.workshops.admins()
     await uow.outbox.enqueue(
@@ -234,11 +237,11 @@ async def _fill(uow: UnitOfWork, workshop: Workshop, now: datetime, policy: Poli
 
 async def _confirm(
     uow: UnitOfWork, workshop: Workshop, registration_id: int, chat_id: int, person_id: int, now: datetime,
-    policy: Policy,
+    policy: Policy, confirmed_before: int | None = None,
 ) -> None:  # fmt: skip
     """After a registration became confirmed: its reminders, and the organisers' thresholds."""
     await uow.outbox.enqueue(_reminders(workshop, registration_id, chat_id, person_id, now, policy))
-    await _notify_thresholds(uow, workshop)
+    await _notify_thresholds(uow, workshop, confirmed_before)
 
 
 # --------------------------------------------------------------------------- participants
@@ -294,7 +297,9 @@ async def register(
     counts = await _counts(uow, workshop_id)
     if counts.holding < workshop.capacity:
         registration = await uow.registrations.add(workshop_id, person.id, CONFIRMADA, seq, now)
-        await _confirm(uow, workshop, registration.id, person.telegram_id, person.id, now, policy)
+        await _confirm(
+            uow, workshop, registration.id, person.telegram_id, person.id, now, policy, counts.confirmed
+        )
         position = None
     elif waitlist:
         registration = await uow.registrations.add(workshop_id, person.id, EN_ESPERA, seq, now)
@@ -449,6 +454,13 @@ async def expire_offers(uow: UnitOfWork, *, policy: Policy = Policy(), now: date
         if workshop is None or await uow.workshops.lock(workshop_id) is None:
             continue
         expired += await _expire_workshop(uow, workshop, now, policy)
+        await uow.commit()
+    # A seat freed without an offer (a person erased their data, say) goes to the list as well.
+    for workshop_id in await uow.registrations.seats_to_offer(now):
+        workshop = await uow.workshops.get(workshop_id)
+        if workshop is None or await uow.workshops.lock(workshop_id) is None:
+            continue
+        await _fill(uow, workshop, now, policy)
         await uow.commit()
     return expired
 

@@ -7,6 +7,7 @@ seconds before the start) so the waiting list and reminders can be watched withi
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sqlite3
 import time
 from collections.abc import AsyncIterator
@@ -338,6 +339,18 @@ async def test_check_in_by_deep_link_and_twice(
     code = query(bot_process.database_url, "select checkin_code from workshops where id = ?", wid)[0][0]
     link = f"https://t.me/participa_test_bot?start=asistencia-{code}"
     assert link in qr.text
+    if shutil.which("zbarimg"):  # where the QR decoder is installed: the image encodes the link
+        image = Path(bot_process.log_path.parent) / "qr.png"
+        image.write_bytes(qr.file_bytes)
+        decoder = await asyncio.create_subprocess_exec(
+            "zbarimg",
+            "-q",
+            "--raw",
+            str(image),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        assert (await decoder.communicate())[0].decode().strip() == link
     roster = await saw(organiser, "Presentes: 0 de 1")
     assert roster.button_texts == ["☐ Ana Llega"]
 
