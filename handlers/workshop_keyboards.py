@@ -24,7 +24,7 @@ def workshop_list(infos: list[WorkshopInfo], managed: set[int]) -> InlineKeyboar
     for number, info in enumerate(infos, start=1):
         workshop = info.workshop
         builder.button(
-            text=f"{number}. {_short(workshop.title)}",
+            text=f"{number}. {_short(workshop.title, 56)}",
             callback_data=WorkshopCb(action="view", id=workshop.id),
         )
         if workshop.id in managed:

@@ -19,6 +19,7 @@ Reminders, offers and notices of changes come through the outbox (handlers/works
 from __future__ import annotations
 
 import logging
+from html import escape
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
@@ -315,9 +316,11 @@ async def material_file(query: CallbackQuery, callback_data: MaterialCb, uow: Un
         return
     await query.answer()
     if material.file_id:
-        await bot.send_document(query.from_user.id, material.file_id, caption=material.title)
+        await bot.send_document(query.from_user.id, material.file_id, caption=escape(material.title))
         return
-    sent = await bot.send_document(query.from_user.id, FSInputFile(material.path), caption=material.title)
+    sent = await bot.send_document(
+        query.from_user.id, FSInputFile(material.path), caption=escape(material.title)
+    )
     if sent.document is not None and material.id is not None:
         await service.remember_material_file(uow, material.id, sent.document.file_id)  # uploaded once
 

@@ -551,3 +551,52 @@ async def test_materials_links_and_a_file_uploaded_once(
     again = await saw(ana, "Guía metodológica")
     assert again.kind == "document" and again.file_id == stored
     assert telegram.calls("sendDocument")[-1]["document"] == stored  # sent by file_id, not uploaded again
+
+
+async def test_organiser_edits_seats_and_date_in_the_chat(
+    telegram: FakeTelegram, bot_process: BotProcess, new_user_id: int
+) -> None:
+    await load(bot_process, record("taller-edit", region="13", capacity=1))
+    wid = workshop_id(bot_process, "taller-edit")
+    seated = await participant(telegram, new_user_id, "Ana Sentada")
+    waiting = await participant(telegram, new_user_id + 50_000, "Beto Espera")
+    await seated.press_callback(f"ws:join:{wid}")
+    await saw(seated, "está confirmada")
+    await waiting.press_callback(f"ws:wait:{wid}")
+    await saw(waiting, "tu lugar es el 1")
+
+    organiser = telegram.person(new_user_id + 60_000, "Lucía")
+    grant(bot_process, organiser.id, "organiser", "13")
+    await organiser.send("/talleres")
+    listing = await saw(organiser, "Próximos talleres")
+    assert "⚙️ Gestionar" in listing.button_texts
+    row = next(row for row in listing.buttons if row[0]["text"].endswith("Taller taller-edit"))
+    assert row[1]["text"] == "⚙️ Gestionar"  # the edit actions, for a workshop of the organiser's region
+    await organiser.press_callback(row[1]["callback_data"], message_id=listing.message_id)
+    menu = await saw(organiser, "Gestionar taller")
+    await organiser.press("🔢 Cambiar cupos", message_id=menu.message_id)
+    await saw(organiser, "nuevo número de cupos")
+    await organiser.send("muchos")
+    await saw(organiser, "solo un número entero")
+    await organiser.send("2")
+    await saw(organiser, "tiene ahora 2 cupos")
+    await received(waiting, "Se liberó un cupo")  # the new seat goes to the waiting list
+
+    await organiser.press("🕒 Cambiar fecha y hora", message_id=menu.message_id)
+    await saw(organiser, "nueva fecha y hora")
+    await organiser.send("el martes")
+    await saw(organiser, "No entendí la fecha")
+    new_start = (datetime.now(LIMA) + timedelta(days=8)).replace(hour=10, minute=30, second=0, microsecond=0)
+    await organiser.send(new_start.strftime("%d/%m/%Y %H:%M"))
+    await saw(organiser, "ahora empieza el")
+    for person in (seated, waiting):
+        notice = await received(person, "Cambio de fecha")
+        assert "10:30" in notice.text
+    starts = query(bot_process.database_url, "select starts_at from workshops where id = ?", wid)[0][0]
+    assert datetime.fromisoformat(starts).replace(tzinfo=UTC) == new_start
+    actions = query(
+        bot_process.database_url,
+        "select action from audit_log where actor_telegram_id = ? order by id",
+        organiser.id,
+    )
+    assert actions == [("workshop.capacity",), ("workshop.move",)]
