@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.people import ProfileInput
 from bot.domain.reference import OrgType
-from bot.domain.workshops import RegistrationStatus
+from bot.domain.workshops import Refused, RegistrationStatus
 from bot.services import onboarding, workshops
 from bot.services.loading import RecordError, load_workshops
 from storage.db import session_factory
@@ -141,6 +141,25 @@ async def test_a_seat_freed_by_erasure_goes_to_the_waiting_list(engine: AsyncEng
             await connection.execute(text("select count(*) from deliveries where kind = 'offer'"))
         ).scalar()
     assert offers == 1
+
+
+async def test_a_refusal_lets_go_of_the_lock_at_once(engine: AsyncEngine) -> None:
+    """The handler answers after a refusal, still inside its unit of work: the workshop's lock (on
+    SQLite, the database's write lock) must already be released, or every other write would wait."""
+    import asyncio
+
+    await load(engine, [record(capacity=1)])
+    await people(engine, 1, 2, 3)
+    async with SqlUnitOfWork(session_factory(engine)) as uow:
+        await workshops.register(uow, 1, 1, policy=POLICY, now=NOW)
+    async with SqlUnitOfWork(session_factory(engine)) as refused:
+        with pytest.raises(Refused, match="full"):
+            await workshops.register(refused, 2, 1, policy=POLICY, now=NOW)
+        async with SqlUnitOfWork(session_factory(engine)) as other:  # while the first is still open
+            outcome = await asyncio.wait_for(
+                workshops.register(other, 3, 1, waitlist=True, policy=POLICY, now=NOW), timeout=5
+            )
+    assert outcome.position == 1
 
 
 async def test_migration_0003_goes_down_and_up(engine: AsyncEngine) -> None:

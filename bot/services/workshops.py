@@ -153,6 +153,7 @@ async def _workshop(uow: UnitOfWork, workshop_id: int) -> Workshop:
 async def _lock(uow: UnitOfWork, workshop_id: int) -> int:
     seq = await uow.workshops.lock(workshop_id)
     if seq is None:
+        await uow.rollback()
         raise NotFound("workshop")
     return seq
 
@@ -293,6 +294,7 @@ async def register(
     existing = await uow.registrations.active_of(workshop_id, person.id)
     if existing is not None:
         position = await uow.registrations.position(existing) if existing.status is EN_ESPERA else None
+        await uow.rollback()  # let go of the workshop's lock before anything else
         return Outcome(workshop, existing, position, already=True)
     counts = await _counts(uow, workshop_id)
     if counts.holding < workshop.capacity:
@@ -305,6 +307,7 @@ async def register(
         registration = await uow.registrations.add(workshop_id, person.id, EN_ESPERA, seq, now)
         position = await uow.registrations.position(registration)
     else:
+        await uow.rollback()  # let go of the workshop's lock before anything else
         raise Refused("full", waiting=counts.waiting)
     await uow.commit()
     return Outcome(workshop, registration, position)
@@ -347,6 +350,7 @@ async def cancel(
     await _lock(uow, workshop.id)
     registration = await uow.registrations.get(registration_id)
     if registration is None or not registration.active:
+        await uow.rollback()  # let go of the workshop's lock before anything else
         raise Refused("not_active")
     await uow.registrations.set_status(registration.id, RegistrationStatus.CANCELADA, now)
     await uow.outbox.withdraw(
@@ -373,16 +377,20 @@ async def accept_offer(
     await _lock(uow, workshop.id)
     registration = await uow.registrations.get(registration_id)
     if registration is None:
+        await uow.rollback()  # let go of the workshop's lock before anything else
         raise NotFound("registration")
     if registration.status is CONFIRMADA:
+        await uow.rollback()  # let go of the workshop's lock before anything else
         return Outcome(workshop, registration, already=True)
     if registration.status is not OFRECIDA:
+        await uow.rollback()  # let go of the workshop's lock before anything else
         raise Refused("offer_expired" if registration.status is RegistrationStatus.VENCIDA else "not_offered")
     if registration.offer_expires_at is not None and registration.offer_expires_at <= now:
         await _expire_workshop(uow, workshop, now, policy)  # passed on now, not at the next round
         await uow.commit()
         raise Refused("offer_expired")
     if workshop.status is not WorkshopStatus.PROGRAMADO or now >= workshop.starts_at:
+        await uow.rollback()  # let go of the workshop's lock before anything else
         raise Refused("cancelled" if workshop.status is WorkshopStatus.CANCELADO else "done")
     await uow.registrations.set_status(registration.id, CONFIRMADA, now)
     await _confirm(uow, workshop, registration.id, person.telegram_id, person.id, now, policy)
@@ -406,6 +414,7 @@ async def decline_offer(
     await _lock(uow, workshop.id)
     registration = await uow.registrations.get(registration_id)
     if registration is None or registration.status is not OFRECIDA:
+        await uow.rollback()  # let go of the workshop's lock before anything else
         raise Refused("not_offered")
     await uow.registrations.set_status(registration.id, RegistrationStatus.CANCELADA, now)
     await _fill(uow, workshop, now, policy)
@@ -541,6 +550,7 @@ async def check_in(
         else:
             registration = await uow.registrations.add(workshop.id, person.id, CONFIRMADA, seq, now)
     else:
+        await uow.rollback()  # let go of the workshop's lock before anything else
         raise Refused("no_seats")
     await uow.registrations.mark_present(registration.id, now)
     await _notify_thresholds(uow, workshop)
@@ -718,6 +728,7 @@ async def save_edit(
         await _lock(uow, old.id)
         counts = await _counts(uow, old.id)
         if new.capacity < counts.holding:
+            await uow.rollback()  # let go of the workshop's lock before anything else
             raise Refused("capacity_below", taken=counts.holding)
     outcome = await uow.workshops.upsert(new)
     new = replace(
