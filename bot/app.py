@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
+from datetime import UTC
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -21,7 +23,8 @@ from bot.delivery.ratelimit import RateLimiter, ReplyCounter
 from bot.delivery.sender import Sender
 from bot.i18n import LOCALES_DIR
 from bot.services.roles import bootstrap_admins, role_holders
-from handlers import build_router
+from bot.services.workshops import Policy, expire_offers
+from handlers import build_router, workshop_renderers
 from handlers.broadcasts import refresh_progress
 from handlers.commands import publish_commands, publish_role_menus
 from handlers.hardening import FloodLimit, UpdateLog
@@ -77,6 +80,7 @@ def make_dispatcher(
     dispatcher.message.outer_middleware(gate)
     dispatcher.callback_query.outer_middleware(gate)
     dispatcher.include_router(build_router())
+    workshop_renderers.bind(session_factory(engine))  # reminders and offers are checked at send time
     return dispatcher
 
 
@@ -94,6 +98,43 @@ async def create_app(settings: Settings) -> App:
     return App(settings=settings, engine=engine, bot=bot, dispatcher=dispatcher, i18n=i18n, sender=sender)
 
 
+async def expire_offers_job(app: App) -> None:
+    """Waiting-list offers not answered in time pass to the next person (idempotent; safe with
+    several instances: each workshop is handled under its row lock)."""
+    policy = Policy(reminder_offsets=app.settings.reminder_seconds, offer_hours=app.settings.offer_hours)
+    async with SqlUnitOfWork(session_factory(app.engine)) as uow:
+        expired = await expire_offers(uow, policy=policy)
+    if expired:
+        log.info("%d waiting-list offers expired and passed on", expired)
+        app.sender.wake()
+
+
+def make_scheduler(app: App) -> AsyncIOScheduler:
+    """The app's one clock: it wakes the outbox sender every second and runs the periodic jobs.
+    What is due lives in the database, so nothing is lost across restarts."""
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per tick
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    options = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+    scheduler.add_job(app.sender.wake, "interval", seconds=1, id="outbox-tick", **options)
+    scheduler.add_job(
+        expire_offers_job,
+        "interval",
+        seconds=app.settings.offer_check_seconds,
+        args=[app],
+        id="expire-offers",
+        **options,
+    )
+    scheduler.add_job(
+        refresh_progress,
+        "interval",
+        seconds=3,
+        args=(app.bot, session_factory(app.engine), app.sender.store, app.i18n, app.settings),
+        id="broadcast-progress",
+        **options,
+    )
+    return scheduler
+
+
 async def run_polling(app: App) -> None:
     bot, dispatcher = app.bot, app.dispatcher
     me = await bot.get_me()
@@ -104,8 +145,8 @@ async def run_polling(app: App) -> None:
         holders = await role_holders(uow)
     with app.i18n.context():
         await publish_role_menus(bot, app.i18n, holders, app.settings.default_locale)
+        await app.sender.start()
     scheduler = make_scheduler(app)
-    await app.sender.start()
     scheduler.start()
     try:
         await dispatcher.start_polling(
@@ -115,16 +156,6 @@ async def run_polling(app: App) -> None:
             close_bot_session=False,
         )
     finally:
-        scheduler.shutdown(wait=False)
+        with contextlib.suppress(Exception):
+            scheduler.shutdown(wait=False)
         await app.sender.stop()
-
-
-def make_scheduler(app: App) -> AsyncIOScheduler:
-    """The clock. Jobs carry no state: what is due lives in the database, so a restart loses nothing."""
-    scheduler = AsyncIOScheduler(timezone="UTC")
-    scheduler.add_job(app.sender.wake, "interval", seconds=1, id="outbox-tick", max_instances=1)
-    scheduler.add_job(
-        refresh_progress, "interval", seconds=3, id="broadcast-progress", max_instances=1,
-        args=(app.bot, session_factory(app.engine), app.sender.store, app.i18n, app.settings),
-    )  # fmt: skip
-    return scheduler

@@ -96,6 +96,7 @@ def read_records(path: Path) -> list[dict[str, Any]]:
 async def _load(settings: Settings, what: str, path: Path | None) -> str:
     from bot.demo import load_demo
     from bot.services.loading import load_workshops
+    from bot.services.workshops import Policy
     from storage.db import create_engine, session_factory
     from storage.migrate import upgrade
     from storage.uow import SqlUnitOfWork
@@ -108,7 +109,8 @@ async def _load(settings: Settings, what: str, path: Path | None) -> str:
             if what == "demo":
                 report = await load_demo(uow)
             else:
-                report = await load_workshops(uow, read_records(path))
+                policy = Policy(settings.reminder_seconds, settings.offer_hours)
+                report = await load_workshops(uow, read_records(path), path.parent, policy)
     finally:
         await engine.dispose()
     return f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged"

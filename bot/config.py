@@ -42,6 +42,26 @@ class Settings(BaseSettings):
     flood_limit: int = Field(default=20, ge=1)
     # Where the consent notice changes, bump this: people are asked to consent again.
     privacy_notice_version: int = Field(default=1, ge=1)
+    # Workshops: reminders before the start (24h, 2h, 30m, 45s), and how long a freed seat is held
+    # for the next person on the waiting list before it passes on (hours; fractions for tests).
+    reminder_offsets: str = "24h,2h"
+    offer_hours: float = Field(default=24.0, gt=0)
+    # How often the bot looks for waiting-list offers that ran out (seconds).
+    offer_check_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("reminder_offsets")
+    @classmethod
+    def _offsets(cls, value: str) -> str:
+        from bot.domain.workshops import parse_offsets
+
+        parse_offsets(value)
+        return value
+
+    @property
+    def reminder_seconds(self) -> tuple[int, ...]:
+        from bot.domain.workshops import parse_offsets
+
+        return parse_offsets(self.reminder_offsets)
 
     @field_validator("bot_token")
     @classmethod

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from handlers import broadcasts, common, hardening, onboarding, privacy, roles
+from handlers import (
+    broadcasts,
+    common,
+    hardening,
+    onboarding,
+    privacy,
+    roles,
+    workshop_admin,
+    workshop_renderers,
+    workshops,
+)
+
+# Imported for their side effect: the outbox renderers of the workshops feature.
+_RENDERERS = workshop_renderers
 
 
 def build_router() -> Router:
@@ -12,12 +25,15 @@ def build_router() -> Router:
 
     Feature routers are module-level (their handlers are declared with decorators); aiogram lets a
     router have one parent, so a new tree first releases them from any previous one (several apps
-    in one process: the sandbox, the tests)."""
+    in one process: the sandbox, the tests). Workshops come before onboarding: "/start
+    asistencia-CODE" (a scanned QR code) is theirs."""
     features = [
         common.router,
         privacy.router,
         roles.router,
         broadcasts.router,
+        workshops.router,
+        workshop_admin.router,
         onboarding.router,
         common.buttons,
     ]

@@ -41,6 +41,27 @@ COMMANDS: tuple[Command, ...] = (
         __("Abre el menú principal. La primera vez te pide tu permiso y tus datos básicos."),
     ),
     Command(
+        "talleres",
+        __("Ver los talleres e inscribirte"),
+        __(
+            "Muestra los próximos talleres, primero los de tu región, con los cupos que quedan. Desde ahí "
+            "te inscribes, descargas la fecha a tu calendario y ves los materiales."
+        ),
+    ),
+    Command(
+        "misinscripciones",
+        __("Tus inscripciones"),
+        __(
+            "Muestra tus inscripciones a talleres y tu lugar en las listas de espera. Ahí puedes cancelar, "
+            "o aceptar o liberar un cupo que te ofrecemos."
+        ),
+    ),
+    Command(
+        "avisos",
+        __("Activar o desactivar avisos de talleres"),
+        __("Activa o desactiva los avisos de los talleres nuevos de tu región."),
+    ),
+    Command(
         "idioma",
         __("Cambiar de idioma"),
         __("Elige en qué idioma te escribo: español, English o runa simi."),
@@ -79,6 +100,24 @@ COMMANDS: tuple[Command, ...] = (
         __("Dar o quitar roles"),
         __("Muestra quién organiza talleres o administra la SGP, y permite dar o quitar esos roles."),
         role=SGP_ADMIN,
+    ),
+    Command(
+        "inscritos",
+        __("Personas inscritas en tus talleres"),
+        __(
+            "Muestra cuántas personas tienen cupo, esperan o ya llegaron, y la lista, en los talleres de "
+            "tus regiones."
+        ),
+        ORGANISER,
+    ),
+    Command(
+        "asistencia",
+        __("Registrar la asistencia a un taller"),
+        __(
+            "Te da el código QR del taller: quien lo escanea queda registrado como presente. También puedes "
+            "marcar a las personas desde la lista."
+        ),
+        ORGANISER,
     ),
     Command(
         "ayuda",

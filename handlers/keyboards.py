@@ -80,6 +80,8 @@ def share_phone() -> ReplyKeyboardMarkup:
 
 def main_menu() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
+    builder.button(text=_("📅 Talleres"), callback_data=MenuCb(action="workshops"))
+    builder.button(text=_("🗓 Mis inscripciones"), callback_data=MenuCb(action="registrations"))
     builder.button(text=_("👤 Mi perfil"), callback_data=MenuCb(action="profile"))
     builder.button(text=_("🌐 Idioma"), callback_data=MenuCb(action="language"))
     builder.button(text=_("🔒 Privacidad"), callback_data=MenuCb(action="privacy"))

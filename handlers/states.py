@@ -12,3 +12,10 @@ class Onboarding(StatesGroup):
     organisation = State()
     organisation_pick = State()
     phone = State()
+
+
+class WorkshopEdit(StatesGroup):
+    """An organiser typing a new value for a workshop (its id is in the conversation data)."""
+
+    capacity = State()
+    starts_at = State()

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -134,6 +135,61 @@ class WorkshopRow(Base):
     status: Mapped[str] = mapped_column(String(20), default="programado")
     description: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Arrival counter: every change of seats takes the next value in an UPDATE of this row, which
+    # also locks the workshop (a row lock on PostgreSQL, the write lock on SQLite) for that change.
+    queue_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Raised each time the date changes, so reminders and notices of the new date are new ones.
+    schedule_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    checkin_code: Mapped[str | None] = mapped_column(String(40), unique=True)
+    announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MaterialRow(Base):
+    """A document of a workshop: a web address, or a local file uploaded once then sent by file_id."""
+
+    __tablename__ = "workshop_materials"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(500))
+    path: Mapped[str | None] = mapped_column(String(500))
+    file_id: Mapped[str | None] = mapped_column(String(200))
+
+
+_ACTIVE_SQL = "status IN ('confirmada', 'en_espera', 'ofrecida')"
+
+
+class RegistrationRow(Base):
+    """A person's registration for a workshop. Never deleted while the person exists: a new
+    registration after a cancellation is a new row (with a new place in the arrival order).
+
+    The database itself refuses more confirmed-or-offered rows than the workshop's capacity
+    (triggers of migration 0003), besides the lock the services take."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        UniqueConstraint("workshop_id", "seq"),
+        Index(
+            "uq_registrations_active",
+            "workshop_id",
+            "person_id",
+            unique=True,
+            sqlite_where=text(_ACTIVE_SQL),
+            postgresql_where=text(_ACTIVE_SQL),
+        ),
+        Index("ix_registrations_queue", "workshop_id", "status", "seq"),
+        Index("ix_registrations_offers", "status", "offer_expires_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(12))
+    seq: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class FsmStateRow(Base):

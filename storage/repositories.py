@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, false, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +16,7 @@ from bot.domain.deliveries import DeliveryStatus, Outgoing
 from bot.domain.people import Organisation, Person
 from bot.domain.reference import OrgType
 from bot.domain.roles import Role, Roles
-from bot.domain.workshops import Workshop
+from bot.domain.workshops import RegistrationStatus
 from storage.models import (
     AuditRow,
     BroadcastRow,
@@ -24,6 +24,7 @@ from storage.models import (
     DeliveryRow,
     OrganisationRow,
     PersonRow,
+    RegistrationRow,
     RoleRow,
     ThemeFollowRow,
     WorkshopRow,
@@ -150,35 +151,6 @@ class SqlConsents:
         await self.session.flush()
 
 
-_WORKSHOP_FIELDS = (
-    "kind", "region_code", "title", "themes", "starts_at", "ends_at", "venue_name", "venue_address",
-    "latitude", "longitude", "capacity", "registration_opens_at", "registration_closes_at", "status",
-    "description",
-)  # fmt: skip
-
-
-class SqlWorkshops:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def upsert(self, workshop: Workshop) -> str:
-        row = (
-            await self.session.execute(select(WorkshopRow).where(WorkshopRow.code == workshop.code))
-        ).scalar_one_or_none()
-        values = {name: getattr(workshop, name) for name in _WORKSHOP_FIELDS}
-        if row is None:
-            self.session.add(WorkshopRow(code=workshop.code, updated_at=utcnow(), **values))
-            await self.session.flush()
-            return "created"
-        if all(getattr(row, name) == value for name, value in values.items()):
-            return "unchanged"
-        for name, value in values.items():
-            setattr(row, name, value)
-        row.updated_at = utcnow()
-        await self.session.flush()
-        return "updated"
-
-
 def dialect_insert(session: AsyncSession) -> Any:
     """INSERT with ON CONFLICT support for the session's engine."""
     return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
@@ -274,6 +246,14 @@ class SqlOutbox:
         self.added += added
         return added
 
+    async def of_person(self, person_id: int) -> list[tuple[str, str, datetime | None, datetime]]:
+        query = (
+            select(DeliveryRow.kind, DeliveryRow.status, DeliveryRow.sent_at, DeliveryRow.created_at)
+            .where(DeliveryRow.person_id == person_id)
+            .order_by(DeliveryRow.id)
+        )
+        return [tuple(row) for row in (await self.session.execute(query)).all()]
+
     async def withdraw(self, dedupe_keys: Sequence[str]) -> int:
         if not dedupe_keys:
             return 0
@@ -328,7 +308,16 @@ class SqlAudiences:
 
 def workshop_audience(query: Any, audience: Audience) -> Any:
     """People registered for a workshop, by the state of their registration."""
-    raise NotImplementedError("workshop audiences arrive with registrations")
+    if not audience.target.isdigit():
+        return query.where(false())
+    registered = query.join(RegistrationRow, RegistrationRow.person_id == PersonRow.id).where(
+        RegistrationRow.workshop_id == int(audience.target)
+    )
+    if audience.kind is AudienceKind.WORKSHOP_CONFIRMED:
+        return registered.where(RegistrationRow.status == RegistrationStatus.CONFIRMADA.value)
+    if audience.kind is AudienceKind.WORKSHOP_WAITING:
+        return registered.where(RegistrationRow.status == RegistrationStatus.EN_ESPERA.value)
+    return registered.where(RegistrationRow.attended_at.is_not(None))
 
 
 def _broadcast(row: BroadcastRow) -> Broadcast:

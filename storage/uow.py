@@ -15,8 +15,8 @@ from storage.repositories import (
     SqlOutbox,
     SqlPeople,
     SqlRoles,
-    SqlWorkshops,
 )
+from storage.workshops import SqlRegistrations, SqlWorkshops
 
 
 class SqlUnitOfWork:
@@ -29,6 +29,7 @@ class SqlUnitOfWork:
         self.organisations = SqlOrganisations(self.session)
         self.consents = SqlConsents(self.session)
         self.workshops = SqlWorkshops(self.session)
+        self.registrations = SqlRegistrations(self.session)
         self.roles = SqlRoles(self.session)
         self.audit = SqlAudit(self.session)
         self.outbox = SqlOutbox(self.session)

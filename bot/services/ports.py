@@ -11,7 +11,13 @@ from bot.domain.deliveries import Outgoing
 from bot.domain.people import Organisation, Person
 from bot.domain.reference import OrgType
 from bot.domain.roles import Role, Roles
-from bot.domain.workshops import Workshop
+from bot.domain.workshops import (
+    Counts,
+    Registrant,
+    Registration,
+    RegistrationStatus,
+    Workshop,
+)
 
 
 class PeopleRepository(Protocol):
@@ -45,7 +51,97 @@ class ConsentRepository(Protocol):
 
 class WorkshopRepository(Protocol):
     async def upsert(self, workshop: Workshop) -> str:
-        """Store by code; return "created", "updated" or "unchanged"."""
+        """Store by code; return "created", "updated" or "unchanged" (materials included)."""
+        ...
+
+    async def get(self, workshop_id: int) -> Workshop | None: ...
+
+    async def get_by_code(self, code: str) -> Workshop | None: ...
+
+    async def get_by_checkin_code(self, checkin_code: str) -> Workshop | None: ...
+
+    async def upcoming(self, now: datetime) -> list[Workshop]:
+        """Workshops not cancelled that end after `now`, soonest first."""
+        ...
+
+    async def lock(self, workshop_id: int) -> int | None:
+        """Lock the workshop for a change of seats until commit, and take its next arrival number.
+        None when the workshop does not exist."""
+        ...
+
+    async def bump_schedule(self, workshop_id: int) -> int:
+        """The date changed: a new schedule version (reminders and notices of it are new)."""
+        ...
+
+    async def set_checkin_code(self, workshop_id: int, checkin_code: str) -> None: ...
+
+    async def mark_announced(self, workshop_id: int, at: datetime) -> None: ...
+
+    async def remember_file_id(self, material_id: int, file_id: str) -> None: ...
+
+    async def announcement_recipients(self, region_code: str) -> list[tuple[int, int]]:
+        """(person id, telegram id) of the people of the region who want announcements."""
+        ...
+
+    async def organisers_of(self, region_code: str) -> list[tuple[int, int | None]]:
+        """(telegram id, person id or None) of the organisers of the region."""
+        ...
+
+    async def admins(self) -> list[tuple[int, int | None]]: ...
+
+
+class RegistrationRepository(Protocol):
+    async def add(
+        self,
+        workshop_id: int,
+        person_id: int,
+        status: RegistrationStatus,
+        seq: int,
+        now: datetime,
+        offer_expires_at: datetime | None = None,
+        attended_at: datetime | None = None,
+    ) -> Registration: ...
+
+    async def get(self, registration_id: int) -> Registration | None: ...
+
+    async def active_of(self, workshop_id: int, person_id: int) -> Registration | None: ...
+
+    async def of_person(self, person_id: int) -> list[Registration]:
+        """The person's active registrations and attendances."""
+        ...
+
+    async def counts(self, workshop_ids: Sequence[int]) -> dict[int, Counts]: ...
+
+    async def waiting(self, workshop_id: int, limit: int | None = None) -> list[Registrant]:
+        """The waiting list in arrival order."""
+        ...
+
+    async def position(self, registration: Registration) -> int:
+        """1 for the first on the waiting list."""
+        ...
+
+    async def set_status(
+        self,
+        registration_id: int,
+        status: RegistrationStatus,
+        now: datetime,
+        offer_expires_at: datetime | None = None,
+    ) -> None: ...
+
+    async def mark_present(self, registration_id: int, now: datetime) -> bool:
+        """Mark attendance once; False when it was already marked."""
+        ...
+
+    async def registrants(self, workshop_id: int) -> list[Registrant]:
+        """Active registrations and attendances with the people behind them, in arrival order."""
+        ...
+
+    async def expired_offers(self, now: datetime) -> list[int]:
+        """Ids of the workshops having offers whose deadline has passed."""
+        ...
+
+    async def seats_to_offer(self, now: datetime) -> list[int]:
+        """Ids of the workshops to come with a free seat while people wait."""
         ...
 
 
@@ -67,6 +163,10 @@ class OutboxRepository(Protocol):
     async def enqueue(self, items: Sequence[Outgoing]) -> int:
         """Add deliveries in the caller's transaction; one whose dedupe_key exists is skipped.
         Returns how many were added."""
+        ...
+
+    async def of_person(self, person_id: int) -> list[tuple[str, str, datetime | None, datetime]]:
+        """(kind, status, sent at, created at) of every delivery to the person, oldest first."""
         ...
 
     async def withdraw(self, dedupe_keys: Sequence[str]) -> int:
@@ -111,6 +211,7 @@ class UnitOfWork(Protocol):
     organisations: OrganisationRepository
     consents: ConsentRepository
     workshops: WorkshopRepository
+    registrations: RegistrationRepository
     roles: RoleRepository
     audit: AuditRepository
     outbox: OutboxRepository

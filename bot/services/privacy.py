@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Any
 
 from bot.domain.clock import utcnow
+from bot.domain.errors import DomainError
 from bot.domain.reference import ORG_TYPE_NAMES, REGION_BY_CODE
+from bot.services import workshops
 from bot.services.ports import UnitOfWork
 
 
@@ -34,6 +37,21 @@ async def my_data(uow: UnitOfWork, telegram_id: int, now: datetime | None = None
             "version_del_aviso": person.consent_version,
             "fecha": person.consent_at.isoformat(),
         },
+        "inscripciones": [
+            {
+                "taller": workshop.title if workshop else None,
+                "codigo_taller": workshop.code if workshop else None,
+                "estado": registration.status.value,
+                "inscrito_el": registration.created_at.isoformat(),
+                "asistencia": registration.attended_at.isoformat() if registration.attended_at else None,
+            }
+            for registration in await uow.registrations.of_person(person.id)
+            for workshop in [await uow.workshops.get(registration.workshop_id)]
+        ],
+        "mensajes_recibidos": [
+            {"tipo": kind, "estado": status, "fecha": (sent_at or created_at).isoformat()}
+            for kind, status, sent_at, created_at in await uow.outbox.of_person(person.id)
+        ],
     }
 
 
@@ -45,6 +63,11 @@ async def erase(uow: UnitOfWork, telegram_id: int, now: datetime | None = None) 
     person = await uow.people.get_by_telegram_id(telegram_id)
     if person is None:
         return False
+    # Future registrations are cancelled first, so their seats go to the people waiting.
+    for registration, _workshop, _position in await workshops.my_registrations(uow, telegram_id, now):
+        if registration.active:
+            with contextlib.suppress(DomainError):  # a workshop already under way keeps its record
+                await workshops.cancel(uow, telegram_id, registration.id, now=now)
     await uow.people.erase(person.id, now or utcnow())
     await uow.commit()
     return True
