@@ -251,7 +251,8 @@ class SqlOutbox:
             }
             for item in items
         ]
-        statement = dialect_insert(self.session)(DeliveryRow).on_conflict_do_nothing(
+        # The Core table, not the ORM entity: an ORM insert of a single row returns no rowcount.
+        statement = dialect_insert(self.session)(DeliveryRow.__table__).on_conflict_do_nothing(
             index_elements=["dedupe_key"]
         )
         result = await self.session.execute(statement, rows)
