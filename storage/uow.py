@@ -6,6 +6,7 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.commitments import SqlCommitments, SqlFeedback, SqlProposals
 from storage.repositories import (
     SqlAudit,
     SqlConsents,
@@ -30,6 +31,9 @@ class SqlUnitOfWork:
         self.roles = SqlRoles(self.session)
         self.audit = SqlAudit(self.session)
         self.outbox = SqlOutbox(self.session)
+        self.commitments = SqlCommitments(self.session)
+        self.feedback = SqlFeedback(self.session)
+        self.proposals = SqlProposals(self.session)
         return self
 
     async def __aexit__(
