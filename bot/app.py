@@ -13,6 +13,7 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.utils.i18n import I18n
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
@@ -85,15 +86,34 @@ async def create_app(settings: Settings) -> App:
     return App(settings=settings, engine=engine, bot=bot, dispatcher=dispatcher, i18n=i18n, sender=sender)
 
 
+def make_scheduler(app: App) -> AsyncIOScheduler:
+    """The app's clock: it wakes the outbox sender every second (what is due lives in the database,
+    so this is safe with several instances) and runs the features' periodic jobs."""
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(
+        app.sender.wake, "interval", seconds=1, id="outbox-wake", max_instances=1, coalesce=True
+    )
+    return scheduler
+
+
 async def run_polling(app: App) -> None:
     bot, dispatcher = app.bot, app.dispatcher
     me = await bot.get_me()
     log.info("started as @%s", me.username)
     await bot.delete_webhook(drop_pending_updates=False)
     await publish_commands(bot, app.i18n, app.settings.default_locale)
-    await dispatcher.start_polling(
-        bot,
-        allowed_updates=dispatcher.resolve_used_update_types(),
-        handle_signals=True,
-        close_bot_session=False,
-    )
+    # The sender's task inherits the i18n context: renderers translate with gettext at send time.
+    with app.i18n.context():
+        await app.sender.start()
+    scheduler = make_scheduler(app)
+    scheduler.start()
+    try:
+        await dispatcher.start_polling(
+            bot,
+            allowed_updates=dispatcher.resolve_used_update_types(),
+            handle_signals=True,
+            close_bot_session=False,
+        )
+    finally:
+        scheduler.shutdown(wait=False)
+        await app.sender.stop()

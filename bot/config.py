@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     default_locale: Locale = "es"
     # Outbox sender: messages per second overall (Telegram allows 30; direct replies use the rest).
     send_rate: float = Field(default=25.0, gt=0, le=30)
+    # /compromisos: commitments shown on one page of a theme.
+    commitments_page_size: int = Field(default=5, ge=1, le=20)
     # Where the consent notice changes, bump this: people are asked to consent again.
     privacy_notice_version: int = Field(default=1, ge=1)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from handlers import common, onboarding, privacy
+from handlers import common, consultation, onboarding, privacy
 
 
 def build_router() -> Router:
@@ -12,6 +12,8 @@ def build_router() -> Router:
     private = Router(name="private")
     private.message.filter(F.chat.type == "private")
     private.callback_query.filter(F.message.chat.type == "private")
-    private.include_routers(common.router, privacy.router, onboarding.router, common.buttons)
+    private.include_routers(
+        common.router, privacy.router, onboarding.router, consultation.build_router(), common.buttons
+    )
     root.include_routers(private, common.fallback)
     return root

@@ -41,6 +41,19 @@ COMMANDS: tuple[Command, ...] = (
         __("Abre el menú principal. La primera vez te pide tu permiso y tus datos básicos."),
     ),
     Command(
+        "compromisos",
+        __("Leer los compromisos y opinar"),
+        __(
+            "Muestra los compromisos en borrador del Plan de Acción, por tema. En cada uno puedes tocar "
+            "«Opinar» para decir cuánto lo apoyas, si cumple los criterios SMART y qué cambiarías."
+        ),
+    ),
+    Command(
+        "proponer",
+        __("Proponer un compromiso nuevo"),
+        __("Propón un compromiso nuevo: el problema, tu propuesta y qué entidad debería encargarse."),
+    ),
+    Command(
         "idioma",
         __("Cambiar de idioma"),
         __("Elige en qué idioma te escribo: español, English o runa simi."),
@@ -64,6 +77,15 @@ COMMANDS: tuple[Command, ...] = (
         "borrarmisdatos",
         __("Borrar tus datos"),
         __("Borra tus datos de Participa, después de pedirte que lo confirmes."),
+    ),
+    Command(
+        "disposicion",
+        __("Registrar una disposición (SGP)"),
+        __(
+            "Para la SGP: registra si un compromiso o una propuesta fue incorporado, modificado o "
+            "desestimado, y por qué. Se avisa una vez a cada persona que participó."
+        ),
+        SGP_ADMIN,
     ),
     Command(
         "ayuda",

@@ -80,6 +80,8 @@ def share_phone() -> ReplyKeyboardMarkup:
 
 def main_menu() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
+    builder.button(text=_("📝 Compromisos"), callback_data=MenuCb(action="commitments"))
+    builder.button(text=_("💡 Proponer un compromiso"), callback_data=MenuCb(action="propose"))
     builder.button(text=_("👤 Mi perfil"), callback_data=MenuCb(action="profile"))
     builder.button(text=_("🌐 Idioma"), callback_data=MenuCb(action="language"))
     builder.button(text=_("🔒 Privacidad"), callback_data=MenuCb(action="privacy"))
