@@ -59,12 +59,17 @@ def test_english_is_complete() -> None:
 @pytest.mark.parametrize("lang", ["en", "qu"])
 def test_translations_keep_placeholders_and_markup(lang: str) -> None:
     for message in po(lang):
-        if not message.id or not message.string:
-            continue
-        for pattern in (r"\{\w+\}", r"</?\w+>", r"/\w+"):
-            assert sorted(re.findall(pattern, message.id)) == sorted(re.findall(pattern, message.string)), (
-                f"{lang}: {message.id!r} -> {message.string!r}"
-            )
+        # Plural entries (ngettext) hold a tuple: each form is checked against the plural msgid.
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for index, string in enumerate(strings):
+            if not ids[0] or not string:
+                continue
+            original = ids[min(index, len(ids) - 1)]
+            for pattern in (r"\{\w+\}", r"</?\w+>", r"/\w+"):
+                assert sorted(re.findall(pattern, original)) == sorted(re.findall(pattern, string)), (
+                    f"{lang}: {original!r} -> {string!r}"
+                )
 
 
 @pytest.mark.parametrize("lang", ["es", "en", "qu"])
