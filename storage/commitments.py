@@ -403,6 +403,18 @@ class SqlFeedback:
             (person_id, telegram_id) for person_id, telegram_id in (await self.session.execute(query)).all()
         ]
 
+    async def comments(self, commitment_id: int, offset: int, limit: int) -> tuple[list[Feedback], int]:
+        versions = select(CommitmentVersionRow.id).where(CommitmentVersionRow.commitment_id == commitment_id)
+        condition = (FeedbackRow.version_id.in_(versions), FeedbackRow.comment.is_not(None))
+        total = (
+            await self.session.execute(select(func.count()).select_from(FeedbackRow).where(*condition))
+        ).scalar()
+        query = (
+            self._select().where(*condition).order_by(FeedbackRow.updated_at.desc(), FeedbackRow.id.desc())
+        )
+        rows = (await self.session.execute(query.offset(offset).limit(limit))).all()
+        return [_feedback(row, telegram_id) for row, telegram_id in rows], total or 0
+
     async def count_by_theme_and_channel(self) -> dict[tuple[str, str], int]:
         query = (
             select(CommitmentRow.theme_code, FeedbackRow.channel, func.count())

@@ -185,6 +185,16 @@ class FakeFeedback:
                 found.add((feedback.person_id, telegram_id))
         return sorted(found)
 
+    async def comments(self, commitment_id: int, offset: int, limit: int) -> tuple[list[Feedback], int]:
+        found = [
+            self._with_author(f)
+            for f in self.rows.values()
+            if f.answers.comment
+            and self.commitments.version_rows[f.version_id].commitment_id == commitment_id
+        ]
+        found.sort(key=lambda f: (f.updated_at, f.id), reverse=True)
+        return found[offset : offset + limit], len(found)
+
     async def count_by_theme_and_channel(self) -> dict[tuple[str, str], int]:
         counts: dict[tuple[str, str], int] = {}
         for feedback in self.rows.values():

@@ -419,3 +419,20 @@ async def test_hiding_a_comment_tells_its_author_without_the_reason_once() -> No
     assert await dispositions.hide_feedback(uow, None, saved.feedback.id, hidden=False)
     assert await dispositions.hide_feedback(uow, None, saved.feedback.id)
     assert len(uow.outbox.items) == 1  # told once
+
+
+async def test_administrators_see_the_comments_to_moderate() -> None:
+    uow = await loaded()
+    for telegram_id in (1, 2, 3):
+        await person(uow, telegram_id)
+        answers = COMPLETE if telegram_id != 2 else Answers(COMPLETE.support, COMPLETE.ratings, None)
+        await commitments.save_feedback(
+            uow, telegram_id, *await current(uow), answers, NOW + telegram_id * DAY
+        )
+    commitment_id, _ = await current(uow)
+    with pytest.raises(Forbidden):
+        await dispositions.comments_to_moderate(uow, 1, commitment_id)
+    uow.roles.admins.add(ADMIN)
+    page = await dispositions.comments_to_moderate(uow, ADMIN, commitment_id, page=5, page_size=1)
+    assert (page.total, page.pages, page.page, page.code) == (2, 2, 1, "SAL-01")
+    assert [f.telegram_id for f in page.feedback] == [1]  # newest first: person 3, then person 1

@@ -26,6 +26,7 @@ from bot.domain.commitments import (
     CommitmentCard,
     DecisionResult,
     Disposition,
+    Feedback,
     Proposal,
     check_text,
 )
@@ -223,6 +224,31 @@ def _hidden_notice(dedupe_key: str, person_id: int | None, telegram_id: int, pay
         dedupe_key=dedupe_key,
         priority=Priority.NOTICE,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Comments:
+    """A page of a commitment's comments, for an administrator to moderate."""
+
+    commitment_id: int
+    code: str
+    feedback: list[Feedback]
+    page: int
+    pages: int
+    total: int
+
+
+async def comments_to_moderate(
+    uow: UnitOfWork, actor: int, commitment_id: int, page: int = 0, page_size: int = 8
+) -> Comments:
+    """The comments given on a commitment (every version, hidden ones too), newest first: admins only."""
+    await _require_admin(uow, actor)
+    commitment = await _commitment(uow, commitment_id)
+    _, total = await uow.feedback.comments(commitment_id, 0, 1)
+    pages = max(1, -(-total // page_size))
+    page = min(max(page, 0), pages - 1)
+    found, total = await uow.feedback.comments(commitment_id, page * page_size, page_size)
+    return Comments(commitment_id, commitment.code, found, page, pages, total)
 
 
 async def hide_feedback(

@@ -162,6 +162,10 @@ class FeedbackRepository(Protocol):
 
     async def count_by_theme_and_channel(self) -> dict[tuple[str, str], int]: ...
 
+    async def comments(self, commitment_id: int, offset: int, limit: int) -> tuple[list[Feedback], int]:
+        """Opinions with a comment on any version of the commitment, newest first, and how many there are."""
+        ...
+
 
 class ProposalRepository(Protocol):
     async def get(self, proposal_id: int) -> Proposal | None: ...

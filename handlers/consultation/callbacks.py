@@ -6,7 +6,7 @@ from aiogram.filters.callback_data import CallbackData
 
 
 class CommitmentCb(CallbackData, prefix="cm"):
-    """Browsing: a: themes | theme | show | opine | edit | decide."""
+    """Browsing: a: themes | theme | show | opine | edit | decide | comments."""
 
     a: str
     t: str = ""  # theme code
@@ -29,6 +29,15 @@ class ProposalCb(CallbackData, prefix="pp"):
 
     s: str
     x: str = ""
+
+
+class ModerationCb(CallbackData, prefix="md"):
+    """An administrator hides (h=True) or shows again a comment; c and p: the list to show after."""
+
+    id: int
+    h: bool
+    c: int
+    p: int = 0
 
 
 class DecisionCb(CallbackData, prefix="dc"):

@@ -1,4 +1,5 @@
-"""Closing the loop in the chat (SGP administrators), and the outbox messages that tell people.
+"""Closing the loop and moderation in the chat (SGP administrators), and the outbox messages that tell
+people.
 
 | state   | the administrator does                               | the bot                                  |
 |---------|------------------------------------------------------|------------------------------------------|
@@ -8,6 +9,9 @@
 | reason  | types it (<= 1000 characters)                        | the summary: «Registrar y avisar»        |
 | confirm | «Registrar y avisar»                                 | records it (audited); one outbox message |
 |         |                                                      | per person who took part                 |
+
+Moderation: «🛡️ Comentarios» on a commitment lists its comments (every version, newest first) with a
+button to hide each one, or show it again; the author of a hidden comment is told only that.
 
 The role is checked by the service at the start and again when recording: the buttons prove nothing.
 """
@@ -34,7 +38,8 @@ from bot.services.ports import UnitOfWork
 from bot.services.roles import roles_of
 from handlers import views as common_views
 from handlers.consultation import keyboards, views
-from handlers.consultation.callbacks import CommitmentCb, DecisionCb
+from handlers.consultation.browse import show
+from handlers.consultation.callbacks import CommitmentCb, DecisionCb, ModerationCb
 from handlers.consultation.states import Deciding
 
 router = Router(name="decisions")
@@ -198,6 +203,40 @@ async def reason_expected(message: Message) -> None:
 @router.message(Deciding.confirm, _NOT_A_COMMAND)
 async def decision_buttons_expected(message: Message) -> None:
     await message.answer(common_views.use_buttons())
+
+
+# -- moderation ---------------------------------------------------------------------------------
+async def _show_comments(
+    query: CallbackQuery, uow: UnitOfWork, i18n: I18n, commitment_id: int, page: int, new: bool
+) -> bool:
+    try:
+        found = await service.comments_to_moderate(uow, query.from_user.id, commitment_id, page)
+    except (Forbidden, NotFound) as exc:
+        await query.answer(_refusal(exc, i18n.current_locale), show_alert=True)
+        return False
+    await show(query, views.comments(found, i18n.current_locale), keyboards.comments(found), new)
+    return True
+
+
+@router.callback_query(CommitmentCb.filter(F.a == "comments"))
+async def comments_pressed(
+    query: CallbackQuery, callback_data: CommitmentCb, uow: UnitOfWork, i18n: I18n
+) -> None:
+    if await _show_comments(query, uow, i18n, callback_data.id, callback_data.p, callback_data.n):
+        await query.answer()
+
+
+@router.callback_query(ModerationCb.filter())
+async def moderation_pressed(
+    query: CallbackQuery, callback_data: ModerationCb, uow: UnitOfWork, i18n: I18n
+) -> None:
+    try:
+        await service.hide_feedback(uow, query.from_user.id, callback_data.id, callback_data.h)
+    except (Forbidden, NotFound) as exc:
+        await query.answer(_refusal(exc, i18n.current_locale), show_alert=True)
+        return
+    await query.answer(views.moderated(callback_data.h))
+    await _show_comments(query, uow, i18n, callback_data.c, callback_data.p, new=False)
 
 
 # -- the outbox messages -----------------------------------------------------------------------

@@ -9,9 +9,10 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.domain.commitments import SMART, Criterion, Disposition, Rating, Support
 from bot.domain.reference import FEATURED_REGIONS, REGIONS, Theme
 from bot.services.commitments import Overview, Page, Reading
+from bot.services.dispositions import Comments
 from handlers.callbacks import MenuCb
 from handlers.consultation import views
-from handlers.consultation.callbacks import CommitmentCb, DecisionCb, FeedbackCb, ProposalCb
+from handlers.consultation.callbacks import CommitmentCb, DecisionCb, FeedbackCb, ModerationCb, ProposalCb
 from handlers.labels import theme_label
 
 
@@ -59,6 +60,8 @@ def commitment(reading: Reading) -> InlineKeyboardMarkup:
         )
     if reading.can_decide and card.commitment.disposition is None:
         builder.button(text=_("⚖️ Disposición"), callback_data=CommitmentCb(a="decide", id=card.id))
+    if reading.can_decide:
+        builder.button(text=_("🛡️ Comentarios"), callback_data=CommitmentCb(a="comments", id=card.id, n=True))
     builder.button(text=_("⬅️ Volver"), callback_data=CommitmentCb(a="theme", t=card.commitment.theme, n=True))
     return builder.adjust(1).as_markup()
 
@@ -166,6 +169,39 @@ def dispositions() -> InlineKeyboardMarkup:
         )
     builder.button(text=_("Cancelar"), callback_data=DecisionCb(s="cancel"))
     return builder.adjust(3, 1).as_markup()
+
+
+def comments(page: Comments) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for feedback in page.feedback:
+        label = _("↩️ Mostrar #{id}") if feedback.hidden else _("🛡️ Ocultar #{id}")
+        builder.button(
+            text=label.format(id=feedback.id),
+            callback_data=ModerationCb(
+                id=feedback.id, h=not feedback.hidden, c=page.commitment_id, p=page.page
+            ),
+        )
+    sizes = [2] * (len(page.feedback) // 2) + ([1] if len(page.feedback) % 2 else [])
+    navigation = 0
+    if page.page > 0:
+        builder.button(
+            text=_("◀️ Anterior"),
+            callback_data=CommitmentCb(a="comments", id=page.commitment_id, p=page.page - 1),
+        )
+        navigation += 1
+    if page.page < page.pages - 1:
+        builder.button(
+            text=_("Siguiente ▶️"),
+            callback_data=CommitmentCb(a="comments", id=page.commitment_id, p=page.page + 1),
+        )
+        navigation += 1
+    if navigation:
+        sizes.append(navigation)
+    builder.button(
+        text=_("📄 Volver al compromiso"), callback_data=CommitmentCb(a="show", id=page.commitment_id)
+    )
+    sizes.append(1)
+    return builder.adjust(*sizes).as_markup()
 
 
 def confirm_disposition() -> InlineKeyboardMarkup:

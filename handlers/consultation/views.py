@@ -17,6 +17,7 @@ from bot.domain.commitments import (
     COMMENT_MAX,
     SMART,
     Answers,
+    Channel,
     CommitmentCard,
     Consultation,
     Criterion,
@@ -28,10 +29,11 @@ from bot.domain.commitments import (
 )
 from bot.i18n import format_when
 from bot.services.commitments import Overview, Page, Reading
-from bot.services.dispositions import Pending
+from bot.services.dispositions import Comments, Pending
 from handlers.labels import region_label, theme_label
 
 MESSAGE_LIMIT = 4096
+COMMENT_EXCERPT = 300
 
 _SUPPORT = {
     Support.DE_ACUERDO: __("De acuerdo"),
@@ -74,6 +76,18 @@ _DISPOSITION_MEANING = {
     Disposition.MODIFICADO: __("pasa al Plan de Acción con cambios"),
     Disposition.DESESTIMADO: __("no pasa al Plan de Acción"),
 }
+
+
+_CHANNEL = {
+    Channel.TELEGRAM: __("Telegram"),
+    Channel.FORO: __("foro virtual"),
+    Channel.CORREO: __("correo"),
+    Channel.TALLER: __("taller"),
+}
+
+
+def channel_label(value: Channel | str) -> str:
+    return str(_CHANNEL[Channel(value)])
 
 
 def support_label(value: Support | str) -> str:
@@ -496,6 +510,37 @@ def disposition_recorded(notified: int) -> str:
         "✅ Disposición registrada. Avisaremos a {count} personas.",
         notified,
     ).format(count=notified)
+
+
+def comments(page: Comments, locale: str) -> str:
+    count = ngettext("{count} comentario", "{count} comentarios", page.total).format(count=page.total)
+    lines = [_("<b>🛡️ Comentarios sobre {code}</b>").format(code=escape(page.code)) + f" · {count}"]
+    if page.pages > 1:
+        lines.append(_("Página {page} de {pages}").format(page=page.page + 1, pages=page.pages))
+    if not page.feedback:
+        return "\n".join([*lines, "", _("Todavía no hay comentarios sobre este compromiso.")])
+    for feedback in page.feedback:
+        comment = feedback.answers.comment or ""
+        if len(comment) > COMMENT_EXCERPT:
+            comment = comment[: COMMENT_EXCERPT - 1].rstrip() + "…"
+        when = format_when(feedback.updated_at, locale)
+        head = f"<b>#{feedback.id}</b> · {when} · {channel_label(feedback.channel)}"
+        if feedback.hidden:
+            head += " · " + _("🙈 oculto")
+        lines += ["", head, escape(comment)]
+    lines += [
+        "",
+        _("Un comentario oculto se conserva, sale de las publicaciones y su autor recibe un aviso."),
+    ]
+    return "\n".join(lines)
+
+
+def moderated(hidden: bool) -> str:
+    return (
+        _("Comentario ocultado. Avisamos a su autor.")
+        if hidden
+        else _("El comentario vuelve a estar visible.")
+    )
 
 
 def disposition_cancelled() -> str:
