@@ -4,13 +4,20 @@ participa run                     run the bot (needs BOT_TOKEN; polling)
 participa sandbox                 try the bot in this terminal, no Telegram token needed
 participa migrate                 apply the database migrations
 participa load workshops FILE     create or update workshops from a YAML file (idempotent)
-participa load demo               load the demo workshops
+participa load commitments FILE   consultations and draft commitments from YAML or CSV (idempotent;
+                                  a changed text becomes a new version)
+participa load contributions FILE contributions received by foro, correo or taller (CSV; idempotent)
+participa load demo               load the demo workshops and draft commitments
+participa disposition commitment CODE incorporado|modificado|desestimado --reason "..."
+participa disposition proposal ID ...     record SGP's disposition; everyone who took part is told once
+participa hide feedback|proposal ID [--undo]   hide an abusive comment (its author is told it was hidden)
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import logging
 import sys
 from pathlib import Path
@@ -93,10 +100,43 @@ def read_records(path: Path) -> list[dict[str, Any]]:
     return data
 
 
-async def _load(settings: Settings, what: str, path: Path | None) -> str:
-    from bot.demo import load_demo
-    from bot.services.loading import load_workshops
-    from bot.services.workshops import Policy
+def read_table(path: Path) -> list[dict[str, Any]]:
+    """The rows of a CSV file (comma, semicolon or tab separated; the first row names the columns)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        sample = handle.read(8192)
+        handle.seek(0)
+        try:
+            dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        return [
+            {key.strip().lower(): value for key, value in row.items() if key}
+            for row in csv.DictReader(handle, dialect=dialect)
+        ]
+
+
+def read_commitments(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(consultations, commitments) from YAML ({consultations: [...], commitments: [...]}, or a list of
+    commitments) or from CSV (one commitment a row; consultation_opens_at / _closes_at define a round)."""
+    from bot.services.commitment_loading import consultations_of_csv_rows
+
+    if path.suffix.lower() == ".csv":
+        rows = read_table(path)
+        return consultations_of_csv_rows(rows), rows
+    with path.open(encoding="utf-8-sig") as handle:
+        data = yaml.safe_load(handle)
+    if isinstance(data, dict) and "commitments" in data:
+        consultations, commitments = data.get("consultations") or [], data["commitments"] or []
+    else:
+        consultations, commitments = [], data
+    for records in (consultations, commitments):
+        if not isinstance(records, list) or not all(isinstance(item, dict) for item in records):
+            raise ValueError("expected lists of records (consultations, commitments)")
+    return consultations, commitments
+
+
+async def _with_uow(settings: Settings, work: Any) -> Any:
+    """Run `work(uow)` on the configured database (SQLite is migrated first, as the bot does)."""
     from storage.db import create_engine, session_factory
     from storage.migrate import upgrade
     from storage.uow import SqlUnitOfWork
@@ -106,13 +146,30 @@ async def _load(settings: Settings, what: str, path: Path | None) -> str:
         if settings.is_sqlite:
             await upgrade(engine)
         async with SqlUnitOfWork(session_factory(engine)) as uow:
-            if what == "demo":
-                report = await load_demo(uow)
-            else:
-                policy = Policy(settings.reminder_seconds, settings.offer_hours)
-                report = await load_workshops(uow, read_records(path), path.parent, policy)
+            return await work(uow)
     finally:
         await engine.dispose()
+
+
+async def _load(settings: Settings, what: str, path: Path | None) -> str:
+    from bot.demo import load_demo
+    from bot.services.commitment_loading import load_commitments, load_contributions
+    from bot.services.loading import load_workshops
+    from bot.services.workshops import Policy
+
+    if what == "commitments":
+        consultations, commitments = read_commitments(path)
+        report = await _with_uow(settings, lambda uow: load_commitments(uow, consultations, commitments))
+        return str(report)
+    if what == "contributions":
+        rows = read_table(path) if path.suffix.lower() == ".csv" else read_records(path)
+        report = await _with_uow(settings, lambda uow: load_contributions(uow, rows))
+    elif what == "demo":
+        report = await _with_uow(settings, load_demo)
+    else:
+        records = read_records(path)
+        policy = Policy(settings.reminder_seconds, settings.offer_hours)
+        report = await _with_uow(settings, lambda uow: load_workshops(uow, records, path.parent, policy))
     return f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged"
 
 
@@ -124,7 +181,7 @@ def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     try:
         print(asyncio.run(_load(settings, args.what, args.file)), file=sys.stderr)
-    except (OSError, ValueError, yaml.YAMLError, RecordError) as exc:
+    except (OSError, ValueError, yaml.YAMLError, csv.Error, RecordError) as exc:
         print(f"participa load {args.what}: {args.file}: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -132,25 +189,16 @@ def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _roles(settings: Settings, args: argparse.Namespace) -> str:
     from bot.services import roles
-    from storage.db import create_engine, session_factory
-    from storage.migrate import upgrade
-    from storage.uow import SqlUnitOfWork
 
-    engine = create_engine(settings.database_url)
-    try:
-        if settings.is_sqlite:
-            await upgrade(engine)
-        async with SqlUnitOfWork(session_factory(engine)) as uow:
-            if args.action == "list":
-                rows = await roles.list_roles(uow)
-                return "\n".join(f"{tid}\t{role}\t{region or ''}" for tid, role, region in rows)
-            change = roles.grant if args.action == "grant" else roles.revoke
-            changed = await change(uow, None, args.telegram_id, args.role, args.region)
-            return (
-                f"{args.action} {args.role} {args.region or ''}: {'done' if changed else 'nothing to change'}"
-            )
-    finally:
-        await engine.dispose()
+    async def work(uow: Any) -> str:
+        if args.action == "list":
+            rows = await roles.list_roles(uow)
+            return "\n".join(f"{tid}\t{role}\t{region or ''}" for tid, role, region in rows)
+        change = roles.grant if args.action == "grant" else roles.revoke
+        changed = await change(uow, None, args.telegram_id, args.role, args.region)
+        return f"{args.action} {args.role} {args.region or ''}: {'done' if changed else 'nothing to change'}"
+
+    return await _with_uow(settings, work)
 
 
 def cmd_roles(settings: Settings, args: argparse.Namespace) -> int:
@@ -167,6 +215,55 @@ def cmd_roles(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_disposition(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.domain.commitments import AlreadyDecided
+    from bot.domain.errors import InvalidInput, NotFound
+    from bot.services.dispositions import decide_commitment, decide_proposal
+
+    if args.target == "proposal" and not args.key.isdigit():
+        print("participa disposition proposal: ID is the proposal's number", file=sys.stderr)
+        return 2
+
+    async def work(uow: Any) -> Any:
+        if args.target == "commitment":
+            return await decide_commitment(uow, None, args.key, args.disposition, args.reason)
+        return await decide_proposal(uow, None, int(args.key), args.disposition, args.reason)
+
+    try:
+        result = asyncio.run(_with_uow(settings, work))
+    except NotFound:
+        print(f"participa disposition: no {args.target} {args.key}", file=sys.stderr)
+        return 1
+    except AlreadyDecided as exc:
+        print(
+            f"participa disposition: {args.target} {args.key} was already decided ({exc.disposition}); "
+            "a disposition is final",
+            file=sys.stderr,
+        )
+        return 1
+    except InvalidInput as exc:
+        print(f"participa disposition: {exc.field}: {exc.reason}", file=sys.stderr)
+        return 2
+    state = "recorded" if result.recorded else "already recorded"
+    print(f"{state}; {result.notified} people will be told", file=sys.stderr)
+    return 0
+
+
+def cmd_hide(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.domain.errors import NotFound
+    from bot.services.dispositions import hide_feedback, hide_proposal
+
+    hide = hide_feedback if args.target == "feedback" else hide_proposal
+    try:
+        changed = asyncio.run(_with_uow(settings, lambda uow: hide(uow, None, args.id, not args.undo)))
+    except NotFound:
+        print(f"participa hide: no {args.target} {args.id}", file=sys.stderr)
+        return 1
+    what = "shown again" if args.undo else "hidden"
+    print(f"{args.target} {args.id} {what}" if changed else "nothing to change", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="participa", description=__doc__.split("\n\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -178,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.set_defaults(func=cmd_sandbox)
     commands.add_parser("migrate", help="apply the database migrations").set_defaults(func=cmd_migrate)
     load = commands.add_parser("load", help="load records from a file")
-    load.add_argument("what", choices=["workshops", "demo"])
+    load.add_argument("what", choices=["workshops", "commitments", "contributions", "demo"])
     load.add_argument("file", nargs="?", type=Path)
     load.set_defaults(func=cmd_load)
     roles = commands.add_parser("roles", help="list, grant or revoke roles (organiser per region, sgp_admin)")
@@ -187,6 +284,19 @@ def build_parser() -> argparse.ArgumentParser:
     roles.add_argument("role", nargs="?", choices=["organiser", "sgp_admin"])
     roles.add_argument("region", nargs="?", help="INEI ubigeo code, e.g. 04 for Arequipa")
     roles.set_defaults(func=cmd_roles)
+    disposition = commands.add_parser(
+        "disposition", help="record SGP's disposition on a commitment or a proposal; tell who took part"
+    )
+    disposition.add_argument("target", choices=["commitment", "proposal"])
+    disposition.add_argument("key", help="the commitment's code, or the proposal's number")
+    disposition.add_argument("disposition", choices=["incorporado", "modificado", "desestimado"])
+    disposition.add_argument("--reason", required=True, help="why: people who took part will read it")
+    disposition.set_defaults(func=cmd_disposition)
+    hide = commands.add_parser("hide", help="hide an abusive comment or proposal (it stays in the database)")
+    hide.add_argument("target", choices=["feedback", "proposal"])
+    hide.add_argument("id", type=int)
+    hide.add_argument("--undo", action="store_true", help="show it again")
+    hide.set_defaults(func=cmd_hide)
     return parser
 
 

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     send_rate: float = Field(default=25.0, gt=0, le=30)
     # More than this many updates from one person within 10 seconds are ignored after one notice.
     flood_limit: int = Field(default=20, ge=1)
+    # /compromisos: commitments shown on one page of a theme.
+    commitments_page_size: int = Field(default=5, ge=1, le=20)
     # Where the consent notice changes, bump this: people are asked to consent again.
     privacy_notice_version: int = Field(default=1, ge=1)
     # Workshops: reminders before the start (24h, 2h, 30m, 45s), and how long a freed seat is held

@@ -7,6 +7,7 @@ from aiogram import F, Router
 from handlers import (
     broadcasts,
     common,
+    consultation,
     hardening,
     onboarding,
     privacy,
@@ -35,6 +36,7 @@ def build_router() -> Router:
         workshops.router,
         workshop_admin.router,
         onboarding.router,
+        consultation.build_router(),
         common.buttons,
     ]
     for router in [*features, hardening.router, common.fallback]:

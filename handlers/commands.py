@@ -62,6 +62,19 @@ COMMANDS: tuple[Command, ...] = (
         __("Activa o desactiva los avisos de los talleres nuevos de tu región."),
     ),
     Command(
+        "compromisos",
+        __("Leer los compromisos y opinar"),
+        __(
+            "Muestra los compromisos en borrador del Plan de Acción, por tema. En cada uno puedes tocar "
+            "«Opinar» para decir cuánto lo apoyas, si cumple los criterios SMART y qué cambiarías."
+        ),
+    ),
+    Command(
+        "proponer",
+        __("Proponer un compromiso nuevo"),
+        __("Propón un compromiso nuevo: el problema, tu propuesta y qué entidad debería encargarse."),
+    ),
+    Command(
         "idioma",
         __("Cambiar de idioma"),
         __("Elige en qué idioma te escribo: español, English o runa simi."),
@@ -118,6 +131,15 @@ COMMANDS: tuple[Command, ...] = (
             "marcar a las personas desde la lista."
         ),
         ORGANISER,
+    ),
+    Command(
+        "disposicion",
+        __("Registrar una disposición (SGP)"),
+        __(
+            "Para la SGP: registra si un compromiso o una propuesta fue incorporado, modificado o "
+            "desestimado, y por qué. Se avisa una vez a cada persona que participó."
+        ),
+        SGP_ADMIN,
     ),
     Command(
         "ayuda",

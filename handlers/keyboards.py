@@ -80,6 +80,8 @@ def share_phone() -> ReplyKeyboardMarkup:
 
 def main_menu() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
+    builder.button(text=_("📝 Compromisos"), callback_data=MenuCb(action="commitments"))
+    builder.button(text=_("💡 Proponer un compromiso"), callback_data=MenuCb(action="propose"))
     builder.button(text=_("📅 Talleres"), callback_data=MenuCb(action="workshops"))
     builder.button(text=_("🗓 Mis inscripciones"), callback_data=MenuCb(action="registrations"))
     builder.button(text=_("👤 Mi perfil"), callback_data=MenuCb(action="profile"))

@@ -191,7 +191,7 @@ async def consent_given(
         await advance(query.message, state, uow, query.from_user.id)
 
 
-@router.message(Onboarding.name, F.text)
+@router.message(Onboarding.name, F.text, ~F.text.startswith("/"))
 async def name_given(message: Message, state: FSMContext, uow: UnitOfWork) -> None:
     try:
         name = validate_name(message.text)
@@ -232,7 +232,7 @@ async def org_type_chosen(
     await advance(query.message, state, uow, query.from_user.id)
 
 
-@router.message(Onboarding.organisation, F.text)
+@router.message(Onboarding.organisation, F.text, ~F.text.startswith("/"))
 async def organisation_given(message: Message, state: FSMContext, uow: UnitOfWork) -> None:
     draft = await _draft(state)
     try:
@@ -293,8 +293,8 @@ async def phone_skipped_or_typed(message: Message, state: FSMContext, uow: UnitO
     await advance(message, state, uow, message.from_user.id)
 
 
-@router.message(Onboarding.name)
-@router.message(Onboarding.organisation)
+@router.message(Onboarding.name, ~F.text)
+@router.message(Onboarding.organisation, ~F.text)
 async def text_expected(message: Message) -> None:
     await message.answer(views.text_expected())
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
     true,
 )
@@ -275,3 +276,120 @@ class BroadcastRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+# -- draft commitments and structured feedback (issue 4) ---------------------------------------------
+# Contributions of every channel live in two tables: `feedback` (on a commitment version) and
+# `proposals` (new commitments). Telegram rows carry the person; rows imported from the foro virtual,
+# correo or taller carry `external_id` (the import's key) and no person. Both keep the region and the
+# organisation type at the time, so counts survive a person erasing their data (person_id SET NULL).
+
+
+class ConsultationRow(Base):
+    __tablename__ = "consultations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CommitmentRow(Base):
+    __tablename__ = "commitments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    theme_code: Mapped[str] = mapped_column(ForeignKey("themes.code"), index=True)
+    anticorruption: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(12), default="borrador")  # borrador | retirado
+    disposition: Mapped[str | None] = mapped_column(String(12))  # incorporado | modificado | desestimado
+    disposition_reason: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CommitmentVersionRow(Base):
+    __tablename__ = "commitment_versions"
+    __table_args__ = (UniqueConstraint("commitment_id", "number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    problem: Mapped[str] = mapped_column(Text)
+    objective: Mapped[str] = mapped_column(Text)
+    activities: Mapped[list[str]] = mapped_column(JSON)
+    responsible: Mapped[str] = mapped_column(String(300))
+    # Open Government values: transparencia, participacion, rendicion_cuentas, tecnologia_innovacion
+    og_values: Mapped[list[str]] = mapped_column(JSON)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FeedbackRow(Base):
+    """An opinion on one version of a commitment. One per person and version (Telegram); editing
+    replaces it and moves the earlier answers to feedback_history."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("person_id", "version_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("commitment_versions.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))  # telegram | foro | correo | taller
+    support: Mapped[str | None] = mapped_column(String(24))  # de_acuerdo | de_acuerdo_con_cambios | ...
+    # SMART answers: cumple | en_parte | no_cumple | no_se (null for an imported comment)
+    especifico: Mapped[str | None] = mapped_column(String(10))
+    medible: Mapped[str | None] = mapped_column(String(10))
+    realizable: Mapped[str | None] = mapped_column(String(10))
+    realista: Mapped[str | None] = mapped_column(String(10))
+    plazos: Mapped[str | None] = mapped_column(String(10))
+    comment: Mapped[str | None] = mapped_column(Text)
+    # Moderation: a hidden comment stays here and leaves public and open-data exports.
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_by: Mapped[int | None] = mapped_column(BigInteger)  # Telegram id; null: the command line
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
+    org_type_code: Mapped[str | None] = mapped_column(ForeignKey("organisation_types.code"))
+    external_id: Mapped[str | None] = mapped_column(String(80), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FeedbackHistoryRow(Base):
+    """The answers an opinion had before each edit."""
+
+    __tablename__ = "feedback_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
+    support: Mapped[str | None] = mapped_column(String(24))
+    especifico: Mapped[str | None] = mapped_column(String(10))
+    medible: Mapped[str | None] = mapped_column(String(10))
+    realizable: Mapped[str | None] = mapped_column(String(10))
+    realista: Mapped[str | None] = mapped_column(String(10))
+    plazos: Mapped[str | None] = mapped_column(String(10))
+    comment: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when these answers were given
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the edit replaced them
+
+
+class ProposalRow(Base):
+    """A proposal of a new commitment: from the chat (/proponer) or imported from another channel."""
+
+    __tablename__ = "proposals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    theme_code: Mapped[str] = mapped_column(ForeignKey("themes.code"), index=True)
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
+    org_type_code: Mapped[str | None] = mapped_column(ForeignKey("organisation_types.code"))
+    problem: Mapped[str | None] = mapped_column(Text)
+    proposal: Mapped[str] = mapped_column(Text)
+    responsible: Mapped[str | None] = mapped_column(String(200))
+    disposition: Mapped[str | None] = mapped_column(String(12))
+    disposition_reason: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_by: Mapped[int | None] = mapped_column(BigInteger)
+    external_id: Mapped[str | None] = mapped_column(String(80), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

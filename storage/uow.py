@@ -6,6 +6,7 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.commitments import SqlCommitments, SqlFeedback, SqlProposals
 from storage.repositories import (
     SqlAudiences,
     SqlAudit,
@@ -35,6 +36,9 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(self.session)
         self.audiences = SqlAudiences(self.session)
         self.broadcasts = SqlBroadcasts(self.session)
+        self.commitments = SqlCommitments(self.session)
+        self.feedback = SqlFeedback(self.session)
+        self.proposals = SqlProposals(self.session)
         return self
 
     async def __aexit__(

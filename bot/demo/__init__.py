@@ -1,15 +1,20 @@
-"""Demo data: the three regional workshops and the Lima national table, dated in the coming weeks.
+"""Demo data: the three regional workshops and the Lima national table, dated in the coming weeks, and
+18 draft commitments in a virtual consultation open from a week ago to a week ahead.
 
-Dates are relative to today so that the sandbox always shows upcoming workshops.
+Dates are relative to today so that the sandbox always shows upcoming workshops and an open consultation.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from bot.domain.clock import LIMA
 from bot.domain.reference import Theme
+from bot.services.commitment_loading import load_commitments
 from bot.services.loading import LoadReport, load_workshops
 from bot.services.ports import UnitOfWork
 
@@ -56,5 +61,31 @@ def demo_workshops(today: date | None = None) -> list[dict[str, Any]]:
     return records
 
 
+COMMITMENTS_FILE = Path(__file__).with_name("commitments.yaml")
+
+
+def demo_commitments(today: date | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(consultations, commitments) of bot/demo/commitments.yaml; the consultation open from 7 days
+    ago to 7 days ahead (it lasted two weeks in 2017)."""
+    today = today or datetime.now(LIMA).date()
+    data = yaml.safe_load(COMMITMENTS_FILE.read_text(encoding="utf-8"))
+    consultations = [
+        {
+            **record,
+            "opens_at": datetime.combine(today - timedelta(days=7), time(0, 0), LIMA),
+            "closes_at": datetime.combine(today + timedelta(days=7), time(23, 59), LIMA),
+        }
+        for record in data["consultations"]
+    ]
+    return consultations, data["commitments"]
+
+
 async def load_demo(uow: UnitOfWork) -> LoadReport:
-    return await load_workshops(uow, demo_workshops())
+    """The demo workshops and commitments; loading twice changes nothing (but the dates, kept current)."""
+    workshops = await load_workshops(uow, demo_workshops())
+    commitments = await load_commitments(uow, *demo_commitments())
+    return LoadReport(
+        created=workshops.created + commitments.created,
+        updated=workshops.updated + commitments.updated,
+        unchanged=workshops.unchanged + commitments.unchanged,
+    )

@@ -7,6 +7,18 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.domain.broadcasts import Audience, Broadcast, BroadcastStatus, Progress
+from bot.domain.commitments import (
+    Answers,
+    Channel,
+    Commitment,
+    CommitmentCard,
+    CommitmentText,
+    CommitmentVersion,
+    Consultation,
+    Feedback,
+    HistoryEntry,
+    Proposal,
+)
 from bot.domain.deliveries import Outgoing
 from bot.domain.people import Organisation, Person
 from bot.domain.reference import OrgType
@@ -206,6 +218,113 @@ class BroadcastRepository(Protocol):
     async def active(self) -> list[Broadcast]: ...
 
 
+class CommitmentRepository(Protocol):
+    """Consultations, commitments and their versions."""
+
+    async def upsert_consultation(self, consultation: Consultation) -> str:
+        """Store by code; return "created", "updated" or "unchanged"."""
+        ...
+
+    async def consultation_by_code(self, code: str) -> Consultation | None: ...
+
+    async def consultations(self) -> list[Consultation]: ...
+
+    async def get(self, commitment_id: int) -> Commitment | None: ...
+
+    async def get_by_code(self, code: str) -> Commitment | None: ...
+
+    async def add(self, commitment: Commitment, at: datetime) -> Commitment: ...
+
+    async def update(self, commitment: Commitment) -> None: ...
+
+    async def add_version(
+        self, commitment_id: int, number: int, text: CommitmentText, consultation_id: int, at: datetime
+    ) -> CommitmentVersion: ...
+
+    async def version(self, version_id: int) -> CommitmentVersion | None: ...
+
+    async def versions(self, commitment_id: int) -> list[CommitmentVersion]:
+        """Oldest first."""
+        ...
+
+    async def card(self, commitment_id: int) -> CommitmentCard | None:
+        """The commitment with its current (highest) version and that version's consultation."""
+        ...
+
+    async def count_by_theme(self) -> dict[str, int]:
+        """Commitments in consultation (not withdrawn) by theme code."""
+        ...
+
+    async def cards_of_theme(self, theme: str, offset: int, limit: int) -> list[CommitmentCard]:
+        """A theme's commitments in consultation, by code."""
+        ...
+
+
+class FeedbackRepository(Protocol):
+    async def get(self, feedback_id: int) -> Feedback | None: ...
+
+    async def of_person(self, person_id: int, version_id: int) -> Feedback | None: ...
+
+    async def all_of_person(self, person_id: int) -> list[Feedback]: ...
+
+    async def by_external_id(self, external_id: str) -> Feedback | None: ...
+
+    async def add(
+        self,
+        person_id: int | None,
+        version_id: int,
+        channel: Channel,
+        answers: Answers,
+        at: datetime,
+        *,
+        region_code: str | None = None,
+        org_type: str | None = None,
+        external_id: str | None = None,
+    ) -> Feedback: ...
+
+    async def replace(self, feedback_id: int, answers: Answers, at: datetime) -> Feedback:
+        """New answers for an opinion; the earlier ones go to its history."""
+        ...
+
+    async def overwrite(self, feedback: Feedback) -> None:
+        """Store an imported contribution's new values as they are (no history: it is a re-import)."""
+        ...
+
+    async def history(self, feedback_id: int) -> list[HistoryEntry]: ...
+
+    async def set_hidden(self, feedback_id: int, hidden: bool, at: datetime, by: int | None) -> None: ...
+
+    async def contributors(self, commitment_id: int) -> list[tuple[int, int]]:
+        """(person id, Telegram id) of everyone with an opinion on any version, each once."""
+        ...
+
+    async def count_by_theme_and_channel(self) -> dict[tuple[str, str], int]: ...
+
+    async def comments(self, commitment_id: int, offset: int, limit: int) -> tuple[list[Feedback], int]:
+        """Opinions with a comment on any version of the commitment, newest first, and how many there are."""
+        ...
+
+
+class ProposalRepository(Protocol):
+    async def get(self, proposal_id: int) -> Proposal | None: ...
+
+    async def all_of_person(self, person_id: int) -> list[Proposal]: ...
+
+    async def by_external_id(self, external_id: str) -> Proposal | None: ...
+
+    async def add(self, proposal: Proposal) -> Proposal:
+        """Store a new proposal (its id is given by the database)."""
+        ...
+
+    async def overwrite(self, proposal: Proposal) -> None:
+        """Store new values by id (an imported contribution's re-import, or a disposition)."""
+        ...
+
+    async def set_hidden(self, proposal_id: int, hidden: bool, at: datetime, by: int | None) -> None: ...
+
+    async def count_by_theme_and_channel(self) -> dict[tuple[str, str], int]: ...
+
+
 class UnitOfWork(Protocol):
     people: PeopleRepository
     organisations: OrganisationRepository
@@ -217,6 +336,9 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     audiences: AudienceRepository
     broadcasts: BroadcastRepository
+    commitments: CommitmentRepository
+    feedback: FeedbackRepository
+    proposals: ProposalRepository
 
     async def commit(self) -> None: ...
 

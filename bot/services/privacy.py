@@ -48,6 +48,31 @@ async def my_data(uow: UnitOfWork, telegram_id: int, now: datetime | None = None
             for registration in await uow.registrations.of_person(person.id)
             for workshop in [await uow.workshops.get(registration.workshop_id)]
         ],
+        "opiniones": [
+            {
+                "version_del_compromiso": feedback.version_id,
+                "canal": feedback.channel.value,
+                "apoyo": feedback.answers.support.value if feedback.answers.support else None,
+                "criterios_smart": {c.value: r.value for c, r in feedback.answers.ratings.items()},
+                "comentario": feedback.answers.comment,
+                "oculto": feedback.hidden,
+                "fecha": feedback.updated_at.isoformat(),
+            }
+            for feedback in await uow.feedback.all_of_person(person.id)
+        ],
+        "propuestas": [
+            {
+                "numero": proposal.id,
+                "eje": proposal.theme,
+                "region_codigo": proposal.region_code,
+                "problema": proposal.problem,
+                "propuesta": proposal.proposal,
+                "entidad_responsable": proposal.responsible,
+                "disposicion": proposal.disposition.value if proposal.disposition else None,
+                "fecha": proposal.created_at.isoformat(),
+            }
+            for proposal in await uow.proposals.all_of_person(person.id)
+        ],
         "mensajes_recibidos": [
             {"tipo": kind, "estado": status, "fecha": (sent_at or created_at).isoformat()}
             for kind, status, sent_at, created_at in await uow.outbox.of_person(person.id)
