@@ -33,8 +33,8 @@ async def cancel(message: Message, state: FSMContext) -> None:
 
 
 @router.message(Command("ayuda"))
-async def help_command(message: Message) -> None:
-    await message.answer(views.help_text())
+async def help_command(message: Message, uow: UnitOfWork) -> None:
+    await message.answer(views.help_text((await roles_of(uow, message.from_user.id)).name))
 
 
 @router.message(Command("idioma"))
@@ -103,6 +103,7 @@ async def menu_action(
     state: FSMContext,
     settings: Settings,
     i18n: I18n,
+    uow: UnitOfWork,
 ) -> None:
     await query.answer()
     if person is None or not person.profile_complete:
@@ -120,7 +121,8 @@ async def menu_action(
             views.privacy_notice_given(person, i18n.current_locale), reply_markup=keyboards.back_to_menu()
         )
     elif action == "help":
-        await query.message.answer(views.help_text(), reply_markup=keyboards.back_to_menu())
+        role = (await roles_of(uow, query.from_user.id)).name
+        await query.message.answer(views.help_text(role), reply_markup=keyboards.back_to_menu())
     else:
         await show_menu(query.message, person)
 

@@ -112,9 +112,10 @@ def menu(person: Person) -> str:
     return _("<b>Menú principal</b>\n¿Qué quieres hacer, {name}?").format(name=escape(person.full_name or ""))
 
 
-def help_text() -> str:
+def help_text(role: str = "participant") -> str:
+    """Every command the person can use (organisers and SGP see theirs too), in plain language."""
     lines = [_("<b>❓ Lo que puedes hacer en Participa</b>"), ""]
-    lines += [f"/{command.name}: {command.help}" for command in commands_for()]
+    lines += [f"/{command.name}: {command.help}" for command in commands_for(role)]
     lines += ["", _("También puedes tocar los botones debajo de cada mensaje.")]
     return "\n".join(lines)
 

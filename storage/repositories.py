@@ -22,8 +22,10 @@ from storage.models import (
     BroadcastRow,
     ConsentRefusalRow,
     DeliveryRow,
+    FeedbackRow,
     OrganisationRow,
     PersonRow,
+    ProposalRow,
     RegistrationRow,
     RoleRow,
     ThemeFollowRow,
@@ -108,6 +110,11 @@ class SqlPeople:
             )
         )  # fmt: skip
         await self.session.execute(delete(ThemeFollowRow).where(ThemeFollowRow.person_id == person_id))
+        # Opinions and proposals stay, as anonymous contributions: not even linked to each other.
+        for contribution in (FeedbackRow, ProposalRow):
+            await self.session.execute(
+                update(contribution).where(contribution.person_id == person_id).values(person_id=None)
+            )
         await self.session.execute(delete(DeliveryRow).where(DeliveryRow.person_id == person_id))
 
 
