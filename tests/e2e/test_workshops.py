@@ -600,3 +600,32 @@ async def test_organiser_edits_seats_and_date_in_the_chat(
         organiser.id,
     )
     assert actions == [("workshop.capacity",), ("workshop.move",)]
+
+
+async def test_erasing_ones_data_frees_the_seat_for_the_next_person(
+    telegram: FakeTelegram, bot_process: BotProcess, new_user_id: int
+) -> None:
+    await load(bot_process, record("taller-erase", capacity=1))
+    first = await participant(telegram, new_user_id, "Rosa Borrada")
+    second = await participant(telegram, new_user_id + 50_000, "Beto Espera")
+    wid = workshop_id(bot_process, "taller-erase")
+    await first.press_callback(f"ws:join:{wid}")
+    await saw(first, "está confirmada")
+    await second.press_callback(f"ws:join:{wid}")
+    full = await saw(second, "ya no tiene cupos")
+    await second.press("⏳ Unirme a la lista de espera", message_id=full.message_id)
+    await saw(second, "lista de espera")
+    await first.send("/borrarmisdatos")
+    await saw(first, "¿Seguro")
+    await first.press("Sí, borrar mis datos")
+    await saw(first, "Borramos tus datos")
+    offer = await received(second, "Se liberó un cupo")
+    assert offer.button_texts == ["✅ Aceptar", "Liberar"]
+    assert query(
+        bot_process.database_url, "select count(*) from people where full_name = 'Rosa Borrada'"
+    ) == [(0,)]
+    assert query(
+        bot_process.database_url,
+        "select r.status from registrations r join workshops w on w.id = r.workshop_id "
+        "join people p on p.id = r.person_id where w.code = 'taller-erase' and p.erased_at is not null",
+    ) == [("cancelada",)]
