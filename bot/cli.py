@@ -11,6 +11,13 @@ participa load demo               load the demo workshops and draft commitments
 participa disposition commitment CODE incorporado|modificado|desestimado --reason "..."
 participa disposition proposal ID ...     record SGP's disposition; everyone who took part is told once
 participa hide feedback|proposal ID [--undo]   hide an abusive comment (its author is told it was hidden)
+participa export DATASET [--format csv|xlsx|json|jsonl] [--output FILE] [--region R] [--theme T]
+                 [--consultation C] [--since DATE]    a dataset (feedback, proposals, contributions,
+                                  registrations, participants, organisations, workshops), streamed
+participa export --open-data --output FILE.zip   the anonymised open-data release (OPEN_DATA_SECRET)
+participa stats [--format text|csv|json|png] [--output DIR] [--region R] [--consultation C]
+                [--basis attended|registered]   the Cuadros 1-4 SGP publishes
+participa roles sql [ROLE]        the SQL that creates a read-only PostgreSQL role for the views
 """
 
 from __future__ import annotations
@@ -264,6 +271,112 @@ def cmd_hide(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(unit: str) -> Any:
+    """A progress bar (rows done, rate) on a terminal's stderr; nothing at all when piped."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(unit=f" {unit}", unit_scale=True, file=sys.stderr, leave=False)
+
+
+async def _with_engine(settings: Settings, work: Any) -> Any:
+    from storage.db import create_engine
+    from storage.migrate import upgrade
+
+    engine = create_engine(settings.database_url)
+    try:
+        if settings.is_sqlite:
+            await upgrade(engine)
+        return await work(engine)
+    finally:
+        await engine.dispose()
+
+
+def _since(value: str) -> Any:
+    from datetime import UTC, datetime
+
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected a date, e.g. 2026-07-01 (or 2026-07-01T08:00)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def _export(settings: Settings, args: argparse.Namespace, bar: Any) -> Any:
+    from bot.reports import exporting
+    from bot.reports.writers import writer_for
+    from storage.exports import ViewQuery, stream_view
+
+    filters = exporting.Filters(
+        regions=tuple(args.region or ()),
+        theme=args.theme,
+        consultation=args.consultation,
+        since=args.since,
+        include_hidden=args.include_hidden,
+    )
+    progress = bar.update if bar is not None else None
+
+    async def work(engine: Any) -> Any:
+        if args.open_data:
+            secret = settings.open_data_secret.get_secret_value() if settings.open_data_secret else ""
+
+            def sources(data: Any) -> Any:
+                query = ViewQuery(data.view, exporting.conditions(data, filters, public=True))
+                return stream_view(engine, query)
+
+            for name in exporting.OPEN_DATASETS:  # every filter must apply before a file is opened
+                exporting.conditions(exporting.dataset(name), filters, public=True)
+            if not secret:
+                raise exporting.ExportError(
+                    "OPEN_DATA_SECRET is not set: it keys the pseudonyms of the open-data release"
+                )
+            return (await exporting.write_open_data(args.output, sources, secret, progress=progress)).rows
+        data = exporting.dataset(args.dataset)
+        query = ViewQuery(data.view, exporting.conditions(data, filters))
+        if args.format == "xlsx":
+            writer = writer_for("xlsx", args.output)
+            return await exporting.write_rows(stream_view(engine, query), writer, data.names, progress)
+        if args.output is None:
+            out = exporting.text_output(sys.stdout.buffer)
+            try:
+                writer = writer_for(args.format, out)
+                return await exporting.write_rows(stream_view(engine, query), writer, data.names, progress)
+            finally:
+                out.detach()
+        with args.output.open("w", encoding="utf-8", newline="") as out:
+            writer = writer_for(args.format, out)
+            return await exporting.write_rows(stream_view(engine, query), writer, data.names, progress)
+
+    return await _with_engine(settings, work)
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.reports.exporting import ExportError
+
+    if not args.open_data and args.dataset is None:
+        print("participa export: give the DATASET (or --open-data)", file=sys.stderr)
+        return 2
+    if args.output is None and (args.open_data or args.format not in ("csv", "jsonl")):
+        print("participa export: give --output FILE for xlsx, json and --open-data", file=sys.stderr)
+        return 2
+    bar = _progress("filas")
+    try:
+        rows = asyncio.run(_export(settings, args, bar))
+    except ExportError as exc:
+        print(f"participa export: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"participa export: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.output is not None:
+        print(f"{rows} rows written to {args.output}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="participa", description=__doc__.split("\n\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -297,6 +410,22 @@ def build_parser() -> argparse.ArgumentParser:
     hide.add_argument("id", type=int)
     hide.add_argument("--undo", action="store_true", help="show it again")
     hide.set_defaults(func=cmd_hide)
+    export = commands.add_parser("export", help="export a dataset (csv, xlsx, json, jsonl) or the open data")
+    export.add_argument(
+        "dataset",
+        nargs="?",
+        choices=["feedback", "proposals", "contributions", "registrations", "participants",
+                 "organisations", "workshops"],
+    )  # fmt: skip
+    export.add_argument("--format", default="csv", choices=["csv", "xlsx", "json", "jsonl"])
+    export.add_argument("--output", type=Path, help="the file (standard output for csv and jsonl)")
+    export.add_argument("--region", action="append", help="region code (repeat for several)")
+    export.add_argument("--theme", help="theme code, e.g. salud")
+    export.add_argument("--consultation", help="consultation code")
+    export.add_argument("--since", type=_since, help="only rows from this date (UTC)")
+    export.add_argument("--include-hidden", action="store_true", help="keep comments hidden by moderation")
+    export.add_argument("--open-data", action="store_true", help="the anonymised open-data ZIP")
+    export.set_defaults(func=cmd_export)
     return parser
 
 

@@ -1,0 +1,100 @@
+"""Rows of the SQL views (migration 0007), streamed in chunks straight from the database driver.
+
+SQLite (aiosqlite): a cursor read with fetchmany; PostgreSQL (asyncpg): a server-side cursor in a
+read-only transaction. Either way only one chunk is held in memory at a time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.reports.dictionary import DATASETS
+
+_NAME = re.compile(r"^[a-z_]+$")
+CHUNK = 5000
+
+
+class ViewQuery:
+    """SELECT * FROM a view with equality / lower-bound conditions (names are checked identifiers)."""
+
+    def __init__(self, view: str, conditions: Sequence[tuple[str, str, Any]] = ()) -> None:
+        if view not in {d.view for d in DATASETS.values()}:
+            raise ValueError(f"unknown view {view!r}")
+        for column, op, _value in conditions:
+            if not _NAME.match(column) or op not in ("=", ">=", "in"):
+                raise ValueError(f"bad condition on {column!r}")
+        self.view = view
+        self.conditions = list(conditions)
+
+    def sql(self, postgres: bool) -> tuple[str, list[Any]]:
+        clauses, params = [], []
+
+        def mark(value: Any) -> str:
+            params.append(value)
+            return f"${len(params)}" if postgres else "?"
+
+        for column, op, value in self.conditions:
+            if op == "in":
+                marks = ", ".join(mark(v) for v in value) or "NULL"
+                clauses.append(f"{column} IN ({marks})")
+            else:
+                if isinstance(value, datetime):
+                    value = value.astimezone(UTC)
+                    if not postgres:  # SQLite keeps UTC wall times as text
+                        value = value.strftime("%Y-%m-%d %H:%M:%S")
+                clauses.append(f"{column} {op} {mark(value)}")
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        order = " ORDER BY 1" if self.view != "v_contributions" else " ORDER BY 1, 2, 3"
+        return f"SELECT * FROM {self.view}{where}{order}", params
+
+
+async def stream_view(
+    engine: AsyncEngine, query: ViewQuery, chunk: int = CHUNK
+) -> AsyncIterator[tuple[list[str], list[tuple[Any, ...]]]]:
+    """Yield (column names, rows) chunk after chunk; the first chunk may be empty (the header still
+    comes: a file with no rows has its header row)."""
+    postgres = engine.dialect.name == "postgresql"
+    sql, params = query.sql(postgres)
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        driver: Any = raw.driver_connection
+        if postgres:
+            async with driver.transaction(readonly=True, isolation="repeatable_read"):
+                statement = await driver.prepare(sql)
+                columns = [attribute.name for attribute in statement.get_attributes()]
+                yielded = False
+                rows: list[tuple[Any, ...]] = []
+                async for record in statement.cursor(*params, prefetch=chunk):
+                    rows.append(tuple(record))
+                    if len(rows) >= chunk:
+                        yield columns, rows
+                        yielded, rows = True, []
+                if rows or not yielded:
+                    yield columns, rows
+        else:
+            cursor = await driver.execute(sql, params)
+            try:
+                columns = [d[0] for d in cursor.description]
+                first = True
+                while True:
+                    rows = await cursor.fetchmany(chunk)
+                    if not rows and not first:
+                        break
+                    first = False
+                    yield columns, rows
+                    if not rows:
+                        break
+            finally:
+                await cursor.close()
+
+
+async def view_columns(engine: AsyncEngine, view: str) -> list[str]:
+    async with engine.connect() as connection:
+        result = await connection.execute(text(f"SELECT * FROM {ViewQuery(view).view} WHERE 1 = 0"))
+        return list(result.keys())
