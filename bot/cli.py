@@ -211,6 +211,20 @@ async def _roles(settings: Settings, args: argparse.Namespace) -> str:
 def cmd_roles(settings: Settings, args: argparse.Namespace) -> int:
     from bot.domain.errors import InvalidInput
 
+    if args.action == "sql":
+        from bot.reports.access import DEFAULT_ROLE, readonly_role_sql
+
+        try:
+            print(readonly_role_sql(args.telegram_id or DEFAULT_ROLE), end="")
+        except ValueError as exc:
+            print(f"participa roles sql: {exc}", file=sys.stderr)
+            return 2
+        return 0
+    if args.telegram_id is not None:
+        if not args.telegram_id.lstrip("-").isdigit():
+            print("participa roles: TELEGRAM_ID is a number", file=sys.stderr)
+            return 2
+        args.telegram_id = int(args.telegram_id)
     if args.action != "list" and (args.telegram_id is None or args.role is None):
         print("participa roles grant|revoke TELEGRAM_ID organiser|sgp_admin [REGION]", file=sys.stderr)
         return 2
@@ -377,6 +391,50 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _stats(settings: Settings, args: argparse.Namespace) -> list[Any]:
+    from bot.reports.stats import cuadros
+    from storage.db import session_factory
+    from storage.stats import SqlStats
+
+    async def work(engine: Any) -> Any:
+        async with session_factory(engine)() as session:
+            counts = await SqlStats(session).counts(args.region, args.consultation, args.basis)
+        return cuadros(counts)
+
+    return await _with_engine(settings, work)
+
+
+def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from bot.reports.stats import render_csv, render_png, render_text
+
+    if args.format == "png" and args.output is None:
+        print("participa stats: give --output DIR for the PNG charts", file=sys.stderr)
+        return 2
+    tables = asyncio.run(_stats(settings, args))
+    if args.format == "json":
+        text = json.dumps([t.as_dict() for t in tables], ensure_ascii=False, indent=2) + "\n"
+        outputs = {"cuadros.json": text}
+    elif args.format == "csv":
+        outputs = {f"{t.key}.csv": render_csv(t) for t in tables}
+    elif args.format == "text":
+        outputs = {"cuadros.txt": "\n\n".join(render_text(t) for t in tables) + "\n"}
+    else:
+        args.output.mkdir(parents=True, exist_ok=True)
+        for table in tables:
+            print(render_png(table, args.output / f"{table.key}.png"), file=sys.stderr)
+        return 0
+    if args.output is None:
+        sys.stdout.write("\n".join(outputs.values()))
+        return 0
+    args.output.mkdir(parents=True, exist_ok=True)
+    for name, text in outputs.items():
+        (args.output / name).write_text(text, encoding="utf-8", newline="")
+        print(args.output / name, file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="participa", description=__doc__.split("\n\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -391,9 +449,13 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("what", choices=["workshops", "commitments", "contributions", "demo"])
     load.add_argument("file", nargs="?", type=Path)
     load.set_defaults(func=cmd_load)
-    roles = commands.add_parser("roles", help="list, grant or revoke roles (organiser per region, sgp_admin)")
-    roles.add_argument("action", choices=["list", "grant", "revoke"])
-    roles.add_argument("telegram_id", type=int, nargs="?")
+    roles = commands.add_parser(
+        "roles",
+        help="list, grant or revoke roles (organiser per region, sgp_admin); "
+        "sql [ROLE]: the SQL of a read-only PostgreSQL role limited to the export views",
+    )
+    roles.add_argument("action", choices=["list", "grant", "revoke", "sql"])
+    roles.add_argument("telegram_id", nargs="?", help="the person's Telegram id (sql: the role's name)")
     roles.add_argument("role", nargs="?", choices=["organiser", "sgp_admin"])
     roles.add_argument("region", nargs="?", help="INEI ubigeo code, e.g. 04 for Arequipa")
     roles.set_defaults(func=cmd_roles)
@@ -426,6 +488,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--include-hidden", action="store_true", help="keep comments hidden by moderation")
     export.add_argument("--open-data", action="store_true", help="the anonymised open-data ZIP")
     export.set_defaults(func=cmd_export)
+    stats = commands.add_parser("stats", help="the Cuadros 1-4 SGP publishes (text, csv, json, png)")
+    stats.add_argument("--format", default="text", choices=["text", "csv", "json", "png"])
+    stats.add_argument(
+        "--output", type=Path, help="a folder for the files (text, csv, json: stdout if omitted)"
+    )
+    stats.add_argument("--region", action="append", help="region code (repeat for several)")
+    stats.add_argument("--consultation", help="consultation code (Cuadros 1, 2 and 4)")
+    stats.add_argument("--basis", default="attended", choices=["attended", "registered"], help="Cuadro 3")
+    stats.set_defaults(func=cmd_stats)
     return parser
 
 

@@ -95,3 +95,28 @@ async def test_outputs(engine: AsyncEngine, db_path: Path, tmp_path: Path) -> No
     assert rows[-1] == ["Total (%)", "40", "60", "100"]
     png = render_png(four, tmp_path / "cuadro4.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
+def test_cli_stats_and_roles_sql(
+    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{db_path}")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as done:
+        main(["stats", "--basis", "registered"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "Cuadro 4. Aportes recibidos por eje temático y canal" in out and "Total (%)" in out
+    with pytest.raises(SystemExit):
+        main(["stats", "--format", "json", "--output", str(tmp_path / "out")])
+    import json
+
+    data = json.loads((tmp_path / "out" / "cuadros.json").read_text(encoding="utf-8"))
+    assert data[2]["filas"][-1] == ["Total (%)", 33, 67, 100]
+    with pytest.raises(SystemExit):
+        main(["roles", "sql", "analistas"])
+    sql = capsys.readouterr().out
+    assert "GRANT SELECT ON public.v_feedback, public.v_proposals" in sql and "CREATE ROLE analistas" in sql
+    assert "GRANT SELECT ON ALL" not in sql

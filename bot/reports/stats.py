@@ -167,7 +167,9 @@ def render_text(table: Table) -> str:
         )
 
     rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
-    body = [line(cells[0]), rule, *(line(row) for row in cells[1:-1]), rule, line(cells[-1])]
+    first_total = next((i for i, row in enumerate(cells) if i and row[0].startswith("Total")), len(cells))
+    body = [line(cells[0]), rule, *(line(row) for row in cells[1:first_total]), rule]
+    body += [line(row) for row in cells[first_total:]]
     return "\n".join([table.title, "", *body, *table.notes])
 
 
