@@ -114,7 +114,7 @@ def test_cli_stats_and_roles_sql(
     import json
 
     data = json.loads((tmp_path / "out" / "cuadros.json").read_text(encoding="utf-8"))
-    assert data[2]["filas"][-1] == ["Total (%)", 33, 67, 100]
+    assert data[2]["filas"][-1] == ["Total (%)", 40, 60, 100]  # attended, the default
     with pytest.raises(SystemExit):
         main(["roles", "sql", "analistas"])
     sql = capsys.readouterr().out
