@@ -11,8 +11,11 @@ Known answers (hidden contributions and personal-capacity participants as the RE
 
 from __future__ import annotations
 
+import re
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 T = "2026-11-01 10:00:00.000000"
 
@@ -77,9 +80,54 @@ PROPOSALS = [
 ]
 
 
+class _Recorder:
+    """Records the statements, to run them on SQLite (sqlite3) or PostgreSQL (asyncpg)."""
+
+    def __init__(self) -> None:
+        self.statements: list[tuple[str, list[tuple[Any, ...]]]] = []
+
+    def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        self.statements.append((sql, [tuple(row) for row in rows]))
+
+    def execute(self, sql: str, row: tuple[Any, ...] = ()) -> None:
+        self.statements.append((sql, [row]))
+
+
 def populate(path: Path) -> None:
     db = sqlite3.connect(path)
     db.execute("PRAGMA foreign_keys=ON")
+    for sql, rows in statements():
+        db.executemany(sql, rows)
+    db.commit()
+    db.close()
+
+
+async def populate_postgres(connection: Any) -> None:
+    """`connection`: an asyncpg connection."""
+    for sql, rows in statements():
+        n = 0
+
+        def mark(_match: Any) -> str:
+            nonlocal n
+            n += 1
+            return f"${n}"
+
+        numbered = re.sub(r"\?", mark, sql)
+        await connection.executemany(numbered, [tuple(_pg(v) for v in row) for row in rows])
+    for table in ("organisations", "people", "workshops", "registrations", "feedback", "proposals"):
+        await connection.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+        )
+
+
+def _pg(value: Any) -> Any:
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}", value):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value
+
+
+def statements() -> list[tuple[str, list[tuple[Any, ...]]]]:
+    db = _Recorder()
     db.executemany(
         "INSERT INTO organisations (id, name, name_key, type_code, created_at) VALUES (?, ?, ?, ?, ?)",
         [(i, name, name.lower(), kind, T) for i, name, kind in ORGANISATIONS],
@@ -87,7 +135,7 @@ def populate(path: Path) -> None:
     db.executemany(
         "INSERT INTO people (id, telegram_id, locale, consent_version, consent_at, full_name, region_code,"
         " org_type_code, organisation_id, phone, announcements, reachable, created_at, updated_at,"
-        " erased_at) VALUES (?, ?, 'es', 1, ?, ?, ?, ?, ?, ?, 1, 1, ?, ?, ?)",
+        " erased_at) VALUES (?, ?, 'es', 1, ?, ?, ?, ?, ?, ?, TRUE, TRUE, ?, ?, ?)",
         [(i, tg, T, name, region, kind, org, phone, T, T, T if erased else None)
          for i, tg, name, phone, region, kind, org, erased in PEOPLE],
     )  # fmt: skip
@@ -112,7 +160,7 @@ def populate(path: Path) -> None:
     for i, theme in ((1, "salud"), (2, "educacion")):
         db.execute(
             "INSERT INTO commitments (id, code, theme_code, anticorruption, status, created_at, updated_at)"
-            " VALUES (?, ?, ?, 0, 'borrador', ?, ?)",
+            " VALUES (?, ?, ?, FALSE, 'borrador', ?, ?)",
             (i, f"C{i}", theme, T, T),
         )
         db.execute(
@@ -133,5 +181,4 @@ def populate(path: Path) -> None:
         " org_type_code, external_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(*row, T) for row in PROPOSALS],
     )
-    db.commit()
-    db.close()
+    return db.statements
