@@ -98,3 +98,16 @@ async def view_columns(engine: AsyncEngine, view: str) -> list[str]:
     async with engine.connect() as connection:
         result = await connection.execute(text(f"SELECT * FROM {ViewQuery(view).view} WHERE 1 = 0"))
         return list(result.keys())
+
+
+async def export_to_file(engine: AsyncEngine, dataset: str, fmt: str, path: Any, filters: Any = None) -> int:
+    """Write one dataset to `path` in `fmt` (filters: bot.reports.exporting.Filters); the rows written."""
+    from bot.reports import exporting
+    from bot.reports.writers import writer_for
+
+    data = exporting.dataset(dataset)
+    query = ViewQuery(data.view, exporting.conditions(data, filters or exporting.Filters()))
+    if fmt == "xlsx":
+        return await exporting.write_rows(stream_view(engine, query), writer_for(fmt, path), data.names)
+    with open(path, "w", encoding="utf-8", newline="") as out:  # noqa: ASYNC230 - written chunk by chunk
+        return await exporting.write_rows(stream_view(engine, query), writer_for(fmt, out), data.names)
