@@ -320,7 +320,7 @@ def _since(value: str) -> Any:
 async def _export(settings: Settings, args: argparse.Namespace, bar: Any) -> Any:
     from bot.reports import exporting
     from bot.reports.writers import writer_for
-    from storage.exports import ViewQuery, stream_view
+    from storage.exports import ViewQuery, export_to_file, stream_view
 
     filters = exporting.Filters(
         regions=tuple(args.region or ()),
@@ -347,20 +347,18 @@ async def _export(settings: Settings, args: argparse.Namespace, bar: Any) -> Any
                 )
             return (await exporting.write_open_data(args.output, sources, secret, progress=progress)).rows
         data = exporting.dataset(args.dataset)
-        query = ViewQuery(data.view, exporting.conditions(data, filters))
-        if args.format == "xlsx":
-            writer = writer_for("xlsx", args.output)
-            return await exporting.write_rows(stream_view(engine, query), writer, data.names, progress)
+        if args.output is not None:
+            return await export_to_file(engine, args.dataset, args.format, args.output, filters, progress)
+        csv_ = args.format == "csv" and engine.dialect.name == "sqlite"
+        query = ViewQuery(data.view, exporting.conditions(data, filters), spreadsheet=csv_)
         if args.output is None:
             out = exporting.text_output(sys.stdout.buffer)
             try:
                 writer = writer_for(args.format, out)
-                return await exporting.write_rows(stream_view(engine, query), writer, data.names, progress)
+                chunks = stream_view(engine, query)
+                return await exporting.write_rows(chunks, writer, data.names, progress, prepared=csv_)
             finally:
                 out.detach()
-        with args.output.open("w", encoding="utf-8", newline="") as out:
-            writer = writer_for(args.format, out)
-            return await exporting.write_rows(stream_view(engine, query), writer, data.names, progress)
 
     return await _with_engine(settings, work)
 

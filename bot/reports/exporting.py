@@ -94,15 +94,24 @@ def conditions(data: Dataset, filters: Filters, public: bool = False) -> list[tu
 
 
 async def write_rows(
-    chunks: Chunks, writer: Writer, expected: Sequence[str] | None = None, progress: Progress | None = None
+    chunks: Chunks,
+    writer: Writer,
+    expected: Sequence[str] | None = None,
+    progress: Progress | None = None,
+    prepared: bool = False,
 ) -> int:
+    """Write the chunks; prepared: each row is one finished CSV line made by the database (times
+    formatted, formulas neutralised: storage.exports.ViewQuery(spreadsheet=True))."""
     count, normalise, started = 0, None, False
+    if prepared and isinstance(writer, CsvWriter):
+        writer.prepared = True
     async for columns, rows in chunks:
         if not started:
             if expected is not None and list(columns) != list(expected):
                 raise ExportError(f"the view's columns changed: {columns} != {list(expected)}")
             writer.header(columns)
-            normalise = normaliser(columns) if any(c.endswith("_utc") for c in columns) else None
+            times = any(c.endswith("_utc") for c in columns)
+            normalise = normaliser(columns) if times and not prepared else None
             started = True
         writer.rows(map(normalise, rows) if normalise else rows)
         count += len(rows)

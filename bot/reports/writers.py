@@ -67,6 +67,9 @@ class CsvWriter:
         self.out = out
         self.bom = bom
         self.writer = csv.writer(out, lineterminator="\r\n")
+        # True when each row is one finished CSV line made by the database, times formatted and
+        # formulas neutralised (storage.exports.ViewQuery(spreadsheet=True)): written as it is.
+        self.prepared = False
 
     def header(self, columns: Sequence[str]) -> None:
         if self.bom:
@@ -74,6 +77,9 @@ class CsvWriter:
         self.writer.writerow(columns)
 
     def rows(self, rows: Iterable[Sequence[Any]]) -> None:
+        if self.prepared:  # finished lines (storage.exports.ViewQuery(spreadsheet=True))
+            self.out.write("".join([row[0] + "\r\n" for row in rows]))
+            return
         danger = DANGEROUS_FIRST
         self.writer.writerows(
             [("'" + v if v.__class__ is str and v.startswith(danger) else v) for v in row] for row in rows
