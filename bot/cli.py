@@ -158,7 +158,23 @@ async def _with_uow(settings: Settings, work: Any) -> Any:
         await engine.dispose()
 
 
-async def _load(settings: Settings, what: str, path: Path | None) -> str:
+class _Counted(list):  # type: ignore[type-arg]
+    """The records of a load, moving a progress bar as the service goes through them."""
+
+    def __init__(self, records: list[Any], bar: Any) -> None:
+        super().__init__(records)
+        self.bar = bar
+        if bar is not None:
+            bar.total = len(records)
+
+    def __iter__(self) -> Any:
+        for record in super().__iter__():
+            yield record
+            if self.bar is not None:
+                self.bar.update(1)
+
+
+async def _load(settings: Settings, what: str, path: Path | None, bar: Any = None) -> str:
     from bot.demo import load_demo
     from bot.services.commitment_loading import load_commitments, load_contributions
     from bot.services.loading import load_workshops
@@ -166,15 +182,16 @@ async def _load(settings: Settings, what: str, path: Path | None) -> str:
 
     if what == "commitments":
         consultations, commitments = read_commitments(path)
+        commitments = _Counted(commitments, bar)
         report = await _with_uow(settings, lambda uow: load_commitments(uow, consultations, commitments))
         return str(report)
     if what == "contributions":
-        rows = read_table(path) if path.suffix.lower() == ".csv" else read_records(path)
+        rows = _Counted(read_table(path) if path.suffix.lower() == ".csv" else read_records(path), bar)
         report = await _with_uow(settings, lambda uow: load_contributions(uow, rows))
     elif what == "demo":
         report = await _with_uow(settings, load_demo)
     else:
-        records = read_records(path)
+        records = _Counted(read_records(path), bar)
         policy = Policy(settings.reminder_seconds, settings.offer_hours)
         report = await _with_uow(settings, lambda uow: load_workshops(uow, records, path.parent, policy))
     return f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged"
@@ -186,11 +203,15 @@ def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
     if args.what != "demo" and args.file is None:
         print(f"participa load {args.what}: give the FILE to load", file=sys.stderr)
         return 2
+    bar = _progress("registros") if args.what != "demo" else None
     try:
-        print(asyncio.run(_load(settings, args.what, args.file)), file=sys.stderr)
+        print(asyncio.run(_load(settings, args.what, args.file, bar)), file=sys.stderr)
     except (OSError, ValueError, yaml.YAMLError, csv.Error, RecordError) as exc:
         print(f"participa load {args.what}: {args.file}: {exc}", file=sys.stderr)
         return 1
+    finally:
+        if bar is not None:
+            bar.close()
     return 0
 
 
