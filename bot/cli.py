@@ -381,7 +381,19 @@ async def _export(settings: Settings, args: argparse.Namespace, bar: Any) -> Any
             finally:
                 out.detach()
 
-    return await _with_engine(settings, work)
+    async def audited(engine: Any) -> Any:
+        from bot.services.reports import record_export
+        from storage.db import session_factory
+        from storage.uow import SqlUnitOfWork
+
+        rows = await work(engine)
+        target = "open-data" if args.open_data else args.dataset
+        fmt = "zip" if args.open_data else args.format
+        async with SqlUnitOfWork(session_factory(engine)) as uow:
+            await record_export(uow, None, target, fmt, channel="cli", rows=rows, **filters.describe())
+        return rows
+
+    return await _with_engine(settings, audited)
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:

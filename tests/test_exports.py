@@ -212,6 +212,12 @@ def test_cli_piped_prints_only_the_data(db_path: Path, tmp_path: Path) -> None:
     assert run.stderr == b""
     rows = list(csv.reader(io.StringIO(run.stdout.decode("utf-8-sig"))))
     assert rows[0] == list(DATASETS["proposals"].names) and len(rows) == 2 and rows[1][0] == "1"
+    audit = sqlite3.connect(db_path).execute(
+        "SELECT actor_telegram_id, action, target, details FROM audit_log"
+    )
+    assert [(actor, action, target, json.loads(details)) for actor, action, target, details in audit] == [
+        (None, "export", "proposals", {"format": "csv", "channel": "cli", "rows": 1, "regions": ["22"]})
+    ]
     bad = subprocess.run(
         [sys.executable, "-c", "from bot.cli import main; main()", "export", "--open-data",
          "--output", str(tmp_path / "o.zip")],
