@@ -72,6 +72,7 @@ def make_dispatcher(
     dispatcher["settings"] = settings
     dispatcher["sender"] = sender
     dispatcher["i18n"] = i18n
+    dispatcher["engine"] = engine  # exports read the views in the background (handlers/reports.py)
     dispatcher.update.outer_middleware(UpdateLog())
     dispatcher.update.outer_middleware(FloodLimit(i18n, settings.default_locale, limit=settings.flood_limit))
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(session_factory(engine), sender.wake))

@@ -11,6 +11,13 @@ participa load demo               load the demo workshops and draft commitments
 participa disposition commitment CODE incorporado|modificado|desestimado --reason "..."
 participa disposition proposal ID ...     record SGP's disposition; everyone who took part is told once
 participa hide feedback|proposal ID [--undo]   hide an abusive comment (its author is told it was hidden)
+participa export DATASET [--format csv|xlsx|json|jsonl] [--output FILE] [--region R] [--theme T]
+                 [--consultation C] [--since DATE]    a dataset (feedback, proposals, contributions,
+                                  registrations, participants, organisations, workshops), streamed
+participa export --open-data --output FILE.zip   the anonymised open-data release (OPEN_DATA_SECRET)
+participa stats [--format text|csv|json|png] [--output DIR] [--region R] [--consultation C]
+                [--basis attended|registered]   the Cuadros 1-4 SGP publishes
+participa roles sql [ROLE]        the SQL that creates a read-only PostgreSQL role for the views
 """
 
 from __future__ import annotations
@@ -151,7 +158,23 @@ async def _with_uow(settings: Settings, work: Any) -> Any:
         await engine.dispose()
 
 
-async def _load(settings: Settings, what: str, path: Path | None) -> str:
+class _Counted(list):  # type: ignore[type-arg]
+    """The records of a load, moving a progress bar as the service goes through them."""
+
+    def __init__(self, records: list[Any], bar: Any) -> None:
+        super().__init__(records)
+        self.bar = bar
+        if bar is not None:
+            bar.total = len(records)
+
+    def __iter__(self) -> Any:
+        for record in super().__iter__():
+            yield record
+            if self.bar is not None:
+                self.bar.update(1)
+
+
+async def _load(settings: Settings, what: str, path: Path | None, bar: Any = None) -> str:
     from bot.demo import load_demo
     from bot.services.commitment_loading import load_commitments, load_contributions
     from bot.services.loading import load_workshops
@@ -159,15 +182,16 @@ async def _load(settings: Settings, what: str, path: Path | None) -> str:
 
     if what == "commitments":
         consultations, commitments = read_commitments(path)
+        commitments = _Counted(commitments, bar)
         report = await _with_uow(settings, lambda uow: load_commitments(uow, consultations, commitments))
         return str(report)
     if what == "contributions":
-        rows = read_table(path) if path.suffix.lower() == ".csv" else read_records(path)
+        rows = _Counted(read_table(path) if path.suffix.lower() == ".csv" else read_records(path), bar)
         report = await _with_uow(settings, lambda uow: load_contributions(uow, rows))
     elif what == "demo":
         report = await _with_uow(settings, load_demo)
     else:
-        records = read_records(path)
+        records = _Counted(read_records(path), bar)
         policy = Policy(settings.reminder_seconds, settings.offer_hours)
         report = await _with_uow(settings, lambda uow: load_workshops(uow, records, path.parent, policy))
     return f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged"
@@ -179,11 +203,15 @@ def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
     if args.what != "demo" and args.file is None:
         print(f"participa load {args.what}: give the FILE to load", file=sys.stderr)
         return 2
+    bar = _progress("registros") if args.what != "demo" else None
     try:
-        print(asyncio.run(_load(settings, args.what, args.file)), file=sys.stderr)
+        print(asyncio.run(_load(settings, args.what, args.file, bar)), file=sys.stderr)
     except (OSError, ValueError, yaml.YAMLError, csv.Error, RecordError) as exc:
         print(f"participa load {args.what}: {args.file}: {exc}", file=sys.stderr)
         return 1
+    finally:
+        if bar is not None:
+            bar.close()
     return 0
 
 
@@ -204,6 +232,20 @@ async def _roles(settings: Settings, args: argparse.Namespace) -> str:
 def cmd_roles(settings: Settings, args: argparse.Namespace) -> int:
     from bot.domain.errors import InvalidInput
 
+    if args.action == "sql":
+        from bot.reports.access import DEFAULT_ROLE, readonly_role_sql
+
+        try:
+            print(readonly_role_sql(args.telegram_id or DEFAULT_ROLE), end="")
+        except ValueError as exc:
+            print(f"participa roles sql: {exc}", file=sys.stderr)
+            return 2
+        return 0
+    if args.telegram_id is not None:
+        if not args.telegram_id.lstrip("-").isdigit():
+            print("participa roles: TELEGRAM_ID is a number", file=sys.stderr)
+            return 2
+        args.telegram_id = int(args.telegram_id)
     if args.action != "list" and (args.telegram_id is None or args.role is None):
         print("participa roles grant|revoke TELEGRAM_ID organiser|sgp_admin [REGION]", file=sys.stderr)
         return 2
@@ -264,6 +306,166 @@ def cmd_hide(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(unit: str) -> Any:
+    """A progress bar (rows done, rate) on a terminal's stderr; nothing at all when piped."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(unit=f" {unit}", unit_scale=True, file=sys.stderr, leave=False)
+
+
+async def _with_engine(settings: Settings, work: Any) -> Any:
+    from storage.db import create_engine
+    from storage.migrate import upgrade
+
+    engine = create_engine(settings.database_url)
+    try:
+        if settings.is_sqlite:
+            await upgrade(engine)
+        return await work(engine)
+    finally:
+        await engine.dispose()
+
+
+def _since(value: str) -> Any:
+    from datetime import UTC, datetime
+
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected a date, e.g. 2026-07-01 (or 2026-07-01T08:00)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def _export(settings: Settings, args: argparse.Namespace, bar: Any) -> Any:
+    from bot.reports import exporting
+    from bot.reports.writers import writer_for
+    from storage.exports import ViewQuery, export_to_file, stream_view
+
+    filters = exporting.Filters(
+        regions=tuple(args.region or ()),
+        theme=args.theme,
+        consultation=args.consultation,
+        since=args.since,
+        include_hidden=args.include_hidden,
+    )
+    progress = bar.update if bar is not None else None
+
+    async def work(engine: Any) -> Any:
+        if args.open_data:
+            secret = settings.open_data_secret.get_secret_value() if settings.open_data_secret else ""
+
+            def sources(data: Any) -> Any:
+                query = ViewQuery(data.view, exporting.conditions(data, filters, public=True))
+                return stream_view(engine, query)
+
+            for name in exporting.OPEN_DATASETS:  # every filter must apply before a file is opened
+                exporting.conditions(exporting.dataset(name), filters, public=True)
+            if not secret:
+                raise exporting.ExportError(
+                    "OPEN_DATA_SECRET is not set: it keys the pseudonyms of the open-data release"
+                )
+            return (await exporting.write_open_data(args.output, sources, secret, progress=progress)).rows
+        data = exporting.dataset(args.dataset)
+        if args.output is not None:
+            return await export_to_file(engine, args.dataset, args.format, args.output, filters, progress)
+        csv_ = args.format == "csv" and engine.dialect.name == "sqlite"
+        query = ViewQuery(data.view, exporting.conditions(data, filters), spreadsheet=csv_)
+        if args.output is None:
+            out = exporting.text_output(sys.stdout.buffer)
+            try:
+                writer = writer_for(args.format, out)
+                chunks = stream_view(engine, query)
+                return await exporting.write_rows(chunks, writer, data.names, progress, prepared=csv_)
+            finally:
+                out.detach()
+
+    async def audited(engine: Any) -> Any:
+        from bot.services.reports import record_export
+        from storage.db import session_factory
+        from storage.uow import SqlUnitOfWork
+
+        rows = await work(engine)
+        target = "open-data" if args.open_data else args.dataset
+        fmt = "zip" if args.open_data else args.format
+        async with SqlUnitOfWork(session_factory(engine)) as uow:
+            await record_export(uow, None, target, fmt, channel="cli", rows=rows, **filters.describe())
+        return rows
+
+    return await _with_engine(settings, audited)
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.reports.exporting import ExportError
+
+    if not args.open_data and args.dataset is None:
+        print("participa export: give the DATASET (or --open-data)", file=sys.stderr)
+        return 2
+    if args.output is None and (args.open_data or args.format not in ("csv", "jsonl")):
+        print("participa export: give --output FILE for xlsx, json and --open-data", file=sys.stderr)
+        return 2
+    bar = _progress("filas")
+    try:
+        rows = asyncio.run(_export(settings, args, bar))
+    except ExportError as exc:
+        print(f"participa export: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"participa export: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.output is not None:
+        print(f"{rows} rows written to {args.output}", file=sys.stderr)
+    return 0
+
+
+async def _stats(settings: Settings, args: argparse.Namespace) -> list[Any]:
+    from bot.reports.stats import cuadros
+    from storage.db import session_factory
+    from storage.stats import SqlStats
+
+    async def work(engine: Any) -> Any:
+        async with session_factory(engine)() as session:
+            counts = await SqlStats(session).counts(args.region, args.consultation, args.basis)
+        return cuadros(counts)
+
+    return await _with_engine(settings, work)
+
+
+def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from bot.reports.stats import render_csv, render_png, render_text
+
+    if args.format == "png" and args.output is None:
+        print("participa stats: give --output DIR for the PNG charts", file=sys.stderr)
+        return 2
+    tables = asyncio.run(_stats(settings, args))
+    if args.format == "json":
+        text = json.dumps([t.as_dict() for t in tables], ensure_ascii=False, indent=2) + "\n"
+        outputs = {"cuadros.json": text}
+    elif args.format == "csv":
+        outputs = {f"{t.key}.csv": render_csv(t) for t in tables}
+    elif args.format == "text":
+        outputs = {"cuadros.txt": "\n\n".join(render_text(t) for t in tables) + "\n"}
+    else:
+        args.output.mkdir(parents=True, exist_ok=True)
+        for table in tables:
+            print(render_png(table, args.output / f"{table.key}.png"), file=sys.stderr)
+        return 0
+    if args.output is None:
+        sys.stdout.write("\n".join(outputs.values()))
+        return 0
+    args.output.mkdir(parents=True, exist_ok=True)
+    for name, text in outputs.items():
+        (args.output / name).write_text(text, encoding="utf-8", newline="")
+        print(args.output / name, file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="participa", description=__doc__.split("\n\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -278,9 +480,13 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("what", choices=["workshops", "commitments", "contributions", "demo"])
     load.add_argument("file", nargs="?", type=Path)
     load.set_defaults(func=cmd_load)
-    roles = commands.add_parser("roles", help="list, grant or revoke roles (organiser per region, sgp_admin)")
-    roles.add_argument("action", choices=["list", "grant", "revoke"])
-    roles.add_argument("telegram_id", type=int, nargs="?")
+    roles = commands.add_parser(
+        "roles",
+        help="list, grant or revoke roles (organiser per region, sgp_admin); "
+        "sql [ROLE]: the SQL of a read-only PostgreSQL role limited to the export views",
+    )
+    roles.add_argument("action", choices=["list", "grant", "revoke", "sql"])
+    roles.add_argument("telegram_id", nargs="?", help="the person's Telegram id (sql: the role's name)")
     roles.add_argument("role", nargs="?", choices=["organiser", "sgp_admin"])
     roles.add_argument("region", nargs="?", help="INEI ubigeo code, e.g. 04 for Arequipa")
     roles.set_defaults(func=cmd_roles)
@@ -297,6 +503,31 @@ def build_parser() -> argparse.ArgumentParser:
     hide.add_argument("id", type=int)
     hide.add_argument("--undo", action="store_true", help="show it again")
     hide.set_defaults(func=cmd_hide)
+    export = commands.add_parser("export", help="export a dataset (csv, xlsx, json, jsonl) or the open data")
+    export.add_argument(
+        "dataset",
+        nargs="?",
+        choices=["feedback", "proposals", "contributions", "registrations", "participants",
+                 "organisations", "workshops"],
+    )  # fmt: skip
+    export.add_argument("--format", default="csv", choices=["csv", "xlsx", "json", "jsonl"])
+    export.add_argument("--output", type=Path, help="the file (standard output for csv and jsonl)")
+    export.add_argument("--region", action="append", help="region code (repeat for several)")
+    export.add_argument("--theme", help="theme code, e.g. salud")
+    export.add_argument("--consultation", help="consultation code")
+    export.add_argument("--since", type=_since, help="only rows from this date (UTC)")
+    export.add_argument("--include-hidden", action="store_true", help="keep comments hidden by moderation")
+    export.add_argument("--open-data", action="store_true", help="the anonymised open-data ZIP")
+    export.set_defaults(func=cmd_export)
+    stats = commands.add_parser("stats", help="the Cuadros 1-4 SGP publishes (text, csv, json, png)")
+    stats.add_argument("--format", default="text", choices=["text", "csv", "json", "png"])
+    stats.add_argument(
+        "--output", type=Path, help="a folder for the files (text, csv, json: stdout if omitted)"
+    )
+    stats.add_argument("--region", action="append", help="region code (repeat for several)")
+    stats.add_argument("--consultation", help="consultation code (Cuadros 1, 2 and 4)")
+    stats.add_argument("--basis", default="attended", choices=["attended", "registered"], help="Cuadro 3")
+    stats.set_defaults(func=cmd_stats)
     return parser
 
 

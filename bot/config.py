@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     offer_hours: float = Field(default=24.0, gt=0)
     # How often the bot looks for waiting-list offers that ran out (seconds).
     offer_check_seconds: float = Field(default=30.0, gt=0)
+    # Exports: the key of the open-data pseudonyms (keep it secret and the same across releases),
+    # and the largest file the bot sends in the chat (Telegram's bot upload limit is 50 MB).
+    open_data_secret: SecretStr | None = None
+    export_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
 
     @field_validator("reminder_offsets")
     @classmethod

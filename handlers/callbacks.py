@@ -48,3 +48,8 @@ class BroadcastTargetCb(CallbackData, prefix="bct"):
 class BroadcastCb(CallbackData, prefix="bc"):
     action: str  # send | edit | cancel | stop
     id: int
+
+
+class ExportCb(CallbackData, prefix="exp"):
+    dataset: str
+    fmt: str = ""  # empty: the dataset was chosen, the format comes next

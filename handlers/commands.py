@@ -109,6 +109,25 @@ COMMANDS: tuple[Command, ...] = (
         role=ORGANISER,
     ),
     Command(
+        "estadisticas",
+        __("Ver los cuadros estadísticos"),
+        __(
+            "Muestra los Cuadros 1 a 4 (organizaciones, participantes de los talleres regionales y aportes "
+            "por eje y canal) con sus gráficos; quienes organizan ven sus regiones. "
+            "«/estadisticas inscritos» cuenta inscripciones confirmadas en lugar de asistencia."
+        ),
+        role=ORGANISER,
+    ),
+    Command(
+        "exportar",
+        __("Descargar los datos en CSV, Excel o JSON"),
+        __(
+            "Elige qué datos (opiniones, propuestas, aportes, inscripciones, participantes, organizaciones "
+            "o talleres) y el formato: te envío el archivo apenas esté listo."
+        ),
+        role=SGP_ADMIN,
+    ),
+    Command(
         "roles",
         __("Dar o quitar roles"),
         __("Muestra quién organiza talleres o administra la SGP, y permite dar o quitar esos roles."),

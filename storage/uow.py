@@ -17,6 +17,7 @@ from storage.repositories import (
     SqlPeople,
     SqlRoles,
 )
+from storage.stats import SqlStats
 from storage.workshops import SqlRegistrations, SqlWorkshops
 
 
@@ -39,6 +40,7 @@ class SqlUnitOfWork:
         self.commitments = SqlCommitments(self.session)
         self.feedback = SqlFeedback(self.session)
         self.proposals = SqlProposals(self.session)
+        self.stats = SqlStats(self.session)
         return self
 
     async def __aexit__(

@@ -339,6 +339,21 @@ class FakeOutbox:
         ]
 
 
+class FakeStats:
+    """Records what was asked; answers with empty counts."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[Any, ...]] = []
+
+    async def counts(
+        self, regions: Any = None, consultation: str | None = None, basis: str = "attended"
+    ) -> Any:
+        from bot.reports.stats import Counts
+
+        self.asked.append((None if regions is None else list(regions), consultation, basis))
+        return Counts(organisations={}, regions=[], participants={}, themes=[], contributions={}, basis=basis)
+
+
 class FakeUnitOfWork:
     def __init__(self) -> None:
         self.people = FakePeople()
@@ -350,6 +365,7 @@ class FakeUnitOfWork:
         self.registrations.workshops = self.workshops
         self.audit = FakeAudit()
         self.outbox = FakeOutbox()
+        self.stats = FakeStats()
         self.commits = 0
 
     async def commit(self) -> None:

@@ -30,6 +30,7 @@ from bot.domain.workshops import (
     RegistrationStatus,
     Workshop,
 )
+from bot.reports.stats import Counts as ReportCounts
 
 
 class PeopleRepository(Protocol):
@@ -325,6 +326,14 @@ class ProposalRepository(Protocol):
     async def count_by_theme_and_channel(self) -> dict[tuple[str, str], int]: ...
 
 
+class StatsRepository(Protocol):
+    """The counts behind the Cuadros (storage/stats.py); regions None: every region."""
+
+    async def counts(
+        self, regions: Sequence[str] | None = None, consultation: str | None = None, basis: str = "attended"
+    ) -> ReportCounts: ...
+
+
 class UnitOfWork(Protocol):
     people: PeopleRepository
     organisations: OrganisationRepository
@@ -339,6 +348,7 @@ class UnitOfWork(Protocol):
     commitments: CommitmentRepository
     feedback: FeedbackRepository
     proposals: ProposalRepository
+    stats: StatsRepository
 
     async def commit(self) -> None: ...
 
