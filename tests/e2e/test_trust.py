@@ -67,6 +67,16 @@ async def test_erasure_leaves_no_personal_data(
     assert query(
         bot_process.database_url, "select count(*) from deliveries where chat_id = ?", new_user_id
     ) == [(0,)]
+    # Every export reads one of the views: none of them, nor the log, holds the name or the phone.
+    views = [
+        name
+        for (name,) in query(bot_process.database_url, "select name from sqlite_master where type = 'view'")
+    ]
+    assert len(views) >= 7
+    for view in views:
+        rows = str(query(bot_process.database_url, f"select * from {view}"))
+        assert "Nombre Para Borrar" not in rows and "987654321" not in rows, view
+    assert "Nombre Para Borrar" not in bot_process.log(tail=None)
     await person.send("/start")  # starts again as new
     await saw(person, "Primero, elige tu idioma")
 
