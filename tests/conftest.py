@@ -1,11 +1,9 @@
-"""Shared fixtures: a real SQLite file per test, copied from one migrated template."""
+"""Shared fixtures: a fresh migrated database per test (SQLite file, or PostgreSQL: tests/databases.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import os
-import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,27 +12,29 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import create_engine
 from storage.migrate import upgrade
+from tests.databases import POSTGRES, POSTGRES_URL, Databases
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Migrations run once per test session; each test gets its own copy of the result."""
-    path = tmp_path_factory.mktemp("template") / "participa.db"
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    """Migrations run once per test session into a template; `databases.new(folder)` copies it.
 
-    async def migrate() -> None:
-        engine = create_engine(f"sqlite+aiosqlite:///{path}")
-        await upgrade(engine)
-        await engine.dispose()
-
-    asyncio.run(migrate())
-    return path
+    SQLite by default; TEST_DATABASE=postgres runs everything on the server of TEST_POSTGRES_URL
+    (skipped with a note when none is configured; .ci/run starts one).
+    """
+    if POSTGRES and not POSTGRES_URL:
+        pytest.skip("TEST_DATABASE=postgres but TEST_POSTGRES_URL is not set (.ci/run starts a server)")
+    made = Databases(tmp_path_factory.mktemp("template"))
+    made.prepare()
+    yield made
+    made.drop_all()
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, migrated_template: Path) -> str:
-    path = tmp_path / "participa.db"
-    shutil.copyfile(migrated_template, path)
-    return f"sqlite+aiosqlite:///{path}"
+def database_url(tmp_path: Path, databases: Databases) -> Iterator[str]:
+    url = databases.new(tmp_path)
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
 from bot.fakeapi import FakePerson, FakeTelegram, RateLimits
+from tests.databases import Databases
 from tests.e2e.harness import BotProcess, add_people, alerted, grant, query, saw
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -25,12 +25,10 @@ async def limited(telegram: FakeTelegram) -> FakeTelegram:
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def running(
-    limited: FakeTelegram, tmp_path_factory: pytest.TempPathFactory, migrated_template: Path
+    limited: FakeTelegram, tmp_path_factory: pytest.TempPathFactory, databases: Databases
 ) -> AsyncIterator[BotProcess]:
     folder = tmp_path_factory.mktemp("broadcast")
-    database = folder / "participa.db"
-    database.write_bytes(migrated_template.read_bytes())
-    url = f"sqlite+aiosqlite:///{database}"
+    url = databases.new(folder)
     grant(url, ORGANISER, "organiser", "04")
     grant(url, ORGANISER, "organiser", "13")
     grant(url, OTHER_ORGANISER, "organiser", "22")

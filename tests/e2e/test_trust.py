@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.fakeapi import FakeTelegram
+from tests.databases import Databases
 from tests.e2e.harness import BotProcess, grant, query, saw
 from tests.e2e.test_onboarding import onboard
 
@@ -16,11 +17,9 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 async def test_a_new_notice_asks_consent_again_before_anything_else(
-    telegram: FakeTelegram, tmp_path: Path, migrated_template: Path
+    telegram: FakeTelegram, tmp_path: Path, databases: Databases
 ) -> None:
-    database = tmp_path / "participa.db"
-    database.write_bytes(migrated_template.read_bytes())
-    url = f"sqlite+aiosqlite:///{database}"
+    url = databases.new(tmp_path)
     first = BotProcess(telegram, url, tmp_path / "v1.log")
     await first.start()
     person = telegram.person(8101, "Ana")

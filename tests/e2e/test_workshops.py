@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import sqlite3
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -25,7 +24,8 @@ from bot.services.loading import load_workshops
 from bot.services.workshops import Policy
 from storage.db import create_engine, session_factory
 from storage.uow import SqlUnitOfWork
-from tests.e2e.harness import BotProcess, alerted, query, saw
+from tests.databases import Databases
+from tests.e2e.harness import BotProcess, alerted, execute, query, saw
 from tests.e2e.test_onboarding import onboard
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -36,14 +36,12 @@ POLICY = Policy(reminder_offsets=(86400, 7200, 100), offer_hours=OFFER_HOURS)
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def bot_process(
-    telegram: FakeTelegram, tmp_path_factory: pytest.TempPathFactory, migrated_template: Path
+    telegram: FakeTelegram, tmp_path_factory: pytest.TempPathFactory, databases: Databases
 ) -> AsyncIterator[BotProcess]:
     folder = tmp_path_factory.mktemp("e2e-workshops")
-    database = folder / "participa.db"
-    database.write_bytes(migrated_template.read_bytes())
     process = BotProcess(
         telegram,
-        f"sqlite+aiosqlite:///{database}",
+        databases.new(folder),
         folder / "bot.log",
         OFFER_HOURS=str(OFFER_HOURS),
         OFFER_CHECK_SECONDS="0.5",
@@ -101,12 +99,14 @@ def registration(process: BotProcess, code: str, telegram_id: int) -> tuple[int,
 
 
 def grant(process: BotProcess, telegram_id: int, role: str, region: str | None) -> None:
-    path = process.database_url.split(":///", 1)[1]
-    with sqlite3.connect(path) as connection:
-        connection.execute(
-            "insert into roles (telegram_id, role, region_code, granted_at) values (?, ?, ?, ?)",
-            (telegram_id, role, region, datetime.now(UTC).isoformat()),
-        )
+    execute(
+        process.database_url,
+        "insert into roles (telegram_id, role, region_code, granted_at) values (?, ?, ?, ?)",
+        telegram_id,
+        role,
+        region,
+        datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" "),
+    )
 
 
 async def received(person: FakePerson, fragment: str, timeout: float = 15.0) -> SeenMessage:
