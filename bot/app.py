@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -120,7 +120,10 @@ async def create_app(settings: Settings) -> App:
     i18n = make_i18n(settings.default_locale)
     limiter = RateLimiter(settings.send_rate)
     bot = make_bot(settings, limiter)
-    sender = Sender(bot, OutboxStore(engine), i18n, limiter, default_locale=settings.default_locale)
+    sender = Sender(
+        bot, OutboxStore(engine), i18n, limiter, default_locale=settings.default_locale,
+        stale_after=timedelta(seconds=settings.claim_stale_seconds),
+    )  # fmt: skip
     dispatcher = make_dispatcher(settings, engine, make_state(settings, engine), i18n, sender)
     return App(settings=settings, engine=engine, bot=bot, dispatcher=dispatcher, i18n=i18n, sender=sender)
 

@@ -13,6 +13,7 @@ import os
 import shutil
 import sqlite3
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,12 @@ def run_sql(url: str, sql: str, *params: object, many: list[tuple] | None = None
             return connection.execute(sql, params).fetchall()
     finally:
         connection.close()
+
+
+def as_utc(value: str | datetime) -> datetime:
+    """A stored timestamp as an aware UTC datetime (SQLite gives text in UTC, PostgreSQL a datetime)."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class Databases:

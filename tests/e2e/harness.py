@@ -33,11 +33,13 @@ class BotProcess:
             TELEGRAM_API_URL=self.server.base_url,
             DATABASE_URL=self.database_url,
             PYTHONUNBUFFERED="1",
+            # Tests act faster than people: the flood limit only where a test is about it.
+            FLOOD_LIMIT="1000",
         )
         env.update(self.extra_env)
         return env
 
-    async def start(self, timeout: float = 30.0) -> None:
+    async def start(self, timeout: float = 60.0) -> None:
         """Start the bot and wait until it polls for updates."""
         polls_before = len(self.server.calls("getUpdates"))
         log = self.log_path.open("ab")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from bot.fakeapi import FakeTelegram
 from tests.databases import Databases
@@ -14,6 +16,19 @@ from tests.e2e.harness import BotProcess, grant, query, saw
 from tests.e2e.test_onboarding import onboard
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def bot_process(
+    telegram: FakeTelegram, tmp_path_factory: pytest.TempPathFactory, databases: Databases
+) -> AsyncIterator[BotProcess]:
+    """This module's bot keeps the product's flood limit (20 updates in 10 s), which it tests."""
+    folder = tmp_path_factory.mktemp("e2e-trust")
+    process = BotProcess(telegram, databases.new(folder), folder / "bot.log", FLOOD_LIMIT="20")
+    await process.start()
+    yield process
+    await process.stop()
+    databases.drop(process.database_url)
 
 
 async def test_a_new_notice_asks_consent_again_before_anything_else(

@@ -24,7 +24,7 @@ from bot.services.loading import load_workshops
 from bot.services.workshops import Policy
 from storage.db import create_engine, session_factory
 from storage.uow import SqlUnitOfWork
-from tests.databases import Databases
+from tests.databases import Databases, as_utc
 from tests.e2e.harness import BotProcess, alerted, execute, query, saw
 from tests.e2e.test_onboarding import onboard
 
@@ -152,11 +152,11 @@ async def test_browse_register_calendar_and_cancel(
     assert listing.text.index("Taller taller-browse-aqp") < listing.text.index("Taller taller-browse-lima")
     assert "quedan 12 cupos" in listing.text and "quedan 30 cupos" in listing.text
     assert "(hora de Lima)" in listing.text
-    starts = datetime.fromisoformat(
+    starts = as_utc(
         query(bot_process.database_url, "select starts_at from workshops where code = 'taller-browse-aqp'")[
             0
         ][0]
-    ).replace(tzinfo=UTC)
+    )
     assert starts.astimezone(LIMA).strftime("%H:%M") in listing.text  # shown in Lima time
 
     await ana.press(lambda text: text.endswith("Taller taller-browse-aqp"))
@@ -593,7 +593,7 @@ async def test_organiser_edits_seats_and_date_in_the_chat(
         notice = await received(person, "Cambio de fecha")
         assert "10:30" in notice.text
     starts = query(bot_process.database_url, "select starts_at from workshops where id = ?", wid)[0][0]
-    assert datetime.fromisoformat(starts).replace(tzinfo=UTC) == new_start
+    assert as_utc(starts) == new_start
     actions = query(
         bot_process.database_url,
         "select action from audit_log where actor_telegram_id = ? order by id",
