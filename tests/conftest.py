@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import create_engine
-from storage.migrate import upgrade
 from tests.databases import POSTGRES, POSTGRES_URL, Databases
 
 
@@ -45,15 +42,11 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-async def pg_engine() -> AsyncIterator[AsyncEngine]:
-    """A freshly migrated PostgreSQL database; skipped where none is configured (CI starts one)."""
-    url = os.environ.get("TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("PostgreSQL not configured: set TEST_POSTGRES_URL (.ci/run starts a server)")
-    engine = create_engine(url)
-    async with engine.begin() as connection:
-        await connection.execute(text("drop schema public cascade"))
-        await connection.execute(text("create schema public"))
-    await upgrade(engine)
+async def pg_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A freshly migrated PostgreSQL database, for what only PostgreSQL does (several processes at
+    once on one database): runs in the PostgreSQL run of the suite (TEST_DATABASE=postgres)."""
+    if not POSTGRES:
+        pytest.skip("PostgreSQL only: runs with TEST_DATABASE=postgres (the second run of .ci/run)")
+    engine = create_engine(database_url)
     yield engine
     await engine.dispose()
