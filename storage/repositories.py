@@ -22,8 +22,10 @@ from storage.models import (
     BroadcastRow,
     ConsentRefusalRow,
     DeliveryRow,
+    FeedbackRow,
     OrganisationRow,
     PersonRow,
+    ProposalRow,
     RegistrationRow,
     RoleRow,
     ThemeFollowRow,
@@ -109,6 +111,11 @@ class SqlPeople:
         )  # fmt: skip
         await self.session.execute(delete(ThemeFollowRow).where(ThemeFollowRow.person_id == person_id))
         await self.session.execute(delete(DeliveryRow).where(DeliveryRow.person_id == person_id))
+        # Opinions and proposals stay, counted by region and type of organisation, linked to nobody.
+        for contribution in (FeedbackRow, ProposalRow):
+            await self.session.execute(
+                update(contribution).where(contribution.person_id == person_id).values(person_id=None)
+            )
 
 
 class SqlOrganisations:
