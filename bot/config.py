@@ -91,6 +91,13 @@ class Settings(BaseSettings):
             raise ValueError("expected sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB")
         return value
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value and not re.match(r"^(redis|rediss|unix)://", value):
+            raise ValueError("expected redis://HOST:PORT/DB")
+        return value or None
+
     @field_validator("sgp_admin_ids", mode="before")
     @classmethod
     def _comma_separated_ids(cls, value: object) -> object:

@@ -129,6 +129,22 @@ async def test_fsm_state_survives_a_new_engine(database_url: str, engine: AsyncE
     assert await storage.get_state(StorageKey(bot_id=1, chat_id=43, user_id=43)) is None
 
 
+async def test_conversations_are_in_the_database_unless_redis_is_configured(engine: AsyncEngine) -> None:
+    from aiogram.fsm.storage.memory import SimpleEventIsolation
+    from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+
+    from bot.app import make_state
+    from bot.config import load_settings
+
+    default = make_state(load_settings(_env_file=None, redis_url=""), engine)
+    assert isinstance(default.storage, SqlStorage) and isinstance(default.isolation, SimpleEventIsolation)
+    assert default.redis is None
+    shared = make_state(load_settings(_env_file=None, redis_url="redis://127.0.0.1:9/0"), engine)  # lazy
+    assert isinstance(shared.storage, RedisStorage) and isinstance(shared.isolation, RedisEventIsolation)
+    assert shared.redis is shared.storage.redis
+    await shared.storage.close()
+
+
 async def test_loading_workshops_is_idempotent(engine: AsyncEngine) -> None:
     sessions = session_factory(engine)
     records = demo_workshops()
