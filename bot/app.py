@@ -5,14 +5,15 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, timedelta
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.utils.i18n import I18n
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -48,6 +49,7 @@ class App:
     sender: Sender
 
     async def close(self) -> None:
+        await self.dispatcher.fsm.events_isolation.close()
         await self.dispatcher.storage.close()
         await self.bot.session.close()
         await self.engine.dispose()
@@ -64,17 +66,42 @@ def make_bot(settings: Settings, limiter: RateLimiter | None = None) -> Bot:
     return Bot(settings.token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
+@dataclass
+class SharedState:
+    """Where conversations live and who may handle a chat's update now (see `make_state`)."""
+
+    storage: BaseStorage
+    isolation: BaseEventIsolation
+    redis: Any = None  # a redis.asyncio.Redis when REDIS_URL is set
+
+
+def make_state(settings: Settings, engine: AsyncEngine) -> SharedState:
+    """By default conversation state is in the database and one process takes a chat's updates one
+    at a time. With REDIS_URL, every instance shares Redis: aiogram's RedisStorage for the state, its
+    lock per chat (RedisEventIsolation) so no two instances handle one chat at once, and the flood
+    counter."""
+    if not settings.redis_url:
+        return SharedState(SqlStorage(engine), SimpleEventIsolation())
+    from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(settings.redis_url)
+    storage = RedisStorage(redis, key_builder=DefaultKeyBuilder(prefix="participa", with_destiny=True))
+    return SharedState(storage, storage.create_isolation(), redis)
+
+
 def make_dispatcher(
-    settings: Settings, engine: AsyncEngine, storage: BaseStorage, i18n: I18n, sender: Sender
+    settings: Settings, engine: AsyncEngine, state: SharedState, i18n: I18n, sender: Sender
 ) -> Dispatcher:
     # One update at a time per chat: a person's answers are taken in the order they were sent.
-    dispatcher = Dispatcher(storage=storage, events_isolation=SimpleEventIsolation())
+    dispatcher = Dispatcher(storage=state.storage, events_isolation=state.isolation)
     dispatcher["settings"] = settings
     dispatcher["sender"] = sender
     dispatcher["i18n"] = i18n
     dispatcher["engine"] = engine  # exports read the views in the background (handlers/reports.py)
     dispatcher.update.outer_middleware(UpdateLog())
-    dispatcher.update.outer_middleware(FloodLimit(i18n, settings.default_locale, limit=settings.flood_limit))
+    flood = FloodLimit(i18n, settings.default_locale, limit=settings.flood_limit, redis=state.redis)
+    dispatcher.update.outer_middleware(flood)
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(session_factory(engine), sender.wake))
     LocaleMiddleware(i18n, settings.default_locale).setup(dispatcher)
     gate = ConsentGate(settings.privacy_notice_version)
@@ -94,8 +121,11 @@ async def create_app(settings: Settings) -> App:
     i18n = make_i18n(settings.default_locale)
     limiter = RateLimiter(settings.send_rate)
     bot = make_bot(settings, limiter)
-    sender = Sender(bot, OutboxStore(engine), i18n, limiter, default_locale=settings.default_locale)
-    dispatcher = make_dispatcher(settings, engine, SqlStorage(engine), i18n, sender)
+    sender = Sender(
+        bot, OutboxStore(engine), i18n, limiter, default_locale=settings.default_locale,
+        stale_after=timedelta(seconds=settings.claim_stale_seconds),
+    )  # fmt: skip
+    dispatcher = make_dispatcher(settings, engine, make_state(settings, engine), i18n, sender)
     return App(settings=settings, engine=engine, bot=bot, dispatcher=dispatcher, i18n=i18n, sender=sender)
 
 

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     send_rate: float = Field(default=25.0, gt=0, le=30)
     # More than this many updates from one person within 10 seconds are ignored after one notice.
     flood_limit: int = Field(default=20, ge=1)
+    # PostgreSQL: on start, deliveries another sender claimed longer ago than this are taken back
+    # (that sender died); SQLite has one sender and takes back all of them (seconds).
+    claim_stale_seconds: float = Field(default=120.0, gt=0)
     # /compromisos: commitments shown on one page of a theme.
     commitments_page_size: int = Field(default=5, ge=1, le=20)
     # Where the consent notice changes, bump this: people are asked to consent again.
@@ -91,6 +94,13 @@ class Settings(BaseSettings):
         if not re.match(r"^(sqlite\+aiosqlite|postgresql\+asyncpg)://", value):
             raise ValueError("expected sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB")
         return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value and not re.match(r"^(redis|rediss|unix)://", value):
+            raise ValueError("expected redis://HOST:PORT/DB")
+        return value or None
 
     @field_validator("sgp_admin_ids", mode="before")
     @classmethod

@@ -7,6 +7,8 @@ Telegram ids, names or texts; only the kind of update, the command or button fam
 from __future__ import annotations
 
 import logging
+import math
+import secrets
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -102,33 +104,60 @@ class UpdateLog(BaseMiddleware):
 class FloodLimit(BaseMiddleware):
     """Too many updates from one person in a short time are ignored, after one polite notice.
 
-    Kept in this process's memory: with several instances each enforces it on what it receives.
+    Kept in this process's memory by default (a sliding window). With `redis` (REDIS_URL), several
+    instances share it: each person's recent arrivals in a key that expires by itself, and one notice.
     """
 
-    def __init__(self, i18n: I18n, default_locale: str, limit: int = 20, window: float = 10.0) -> None:
+    def __init__(
+        self, i18n: I18n, default_locale: str, limit: int = 20, window: float = 10.0, redis: Any = None
+    ) -> None:
         self.i18n = i18n
         self.default_locale = default_locale
         self.limit = limit
         self.window = window
+        self.redis = redis
         self.recent: dict[int, deque[float]] = {}
         self.warned: dict[int, float] = {}
 
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        user: User | None = data.get("event_from_user")
-        if user is None:
-            return await handler(event, data)
+    async def _count(self, user_id: int) -> int:
+        """This update counted: how many came from the person within the window."""
+        if self.redis is not None:  # the same sliding window, as a sorted set of arrival times
+            key, now = f"participa:flood:{user_id}", time.time()
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.zremrangebyscore(key, 0, now - self.window)
+                pipe.zadd(key, {f"{now:.6f}:{secrets.token_hex(4)}": now})
+                pipe.zcard(key)
+                pipe.expire(key, math.ceil(self.window))
+                _, _, count, _ = await pipe.execute()
+            return int(count)
         now = time.monotonic()
-        times = self.recent.setdefault(user.id, deque())
+        times = self.recent.setdefault(user_id, deque())
         while times and times[0] <= now - self.window:
             times.popleft()
         times.append(now)
         if len(self.recent) > 100_000:
             self.recent = {uid: t for uid, t in self.recent.items() if t and t[-1] > now - self.window}
-        if len(times) <= self.limit:
+        return len(times)
+
+    async def _first_warning(self, user_id: int) -> bool:
+        """True once per window and person: the notice is sent only then."""
+        if self.redis is not None:
+            key = f"participa:flood-warned:{user_id}"
+            return bool(await self.redis.set(key, 1, nx=True, ex=math.ceil(self.window)))
+        now = time.monotonic()
+        if self.warned.get(user_id, 0.0) > now - self.window:
+            return False
+        self.warned[user_id] = now
+        return True
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        if user is None:
+            return await handler(event, data)
+        if await self._count(user.id) <= self.limit:
             return await handler(event, data)
         data["outcome"] = "throttled"
-        if self.warned.get(user.id, 0.0) <= now - self.window and isinstance(event, Update):
-            self.warned[user.id] = now
+        if isinstance(event, Update) and await self._first_warning(user.id):
             chat_id = _chat_of(event)
             if chat_id is not None:
                 with translating(self.i18n, guess_locale(user.language_code, self.default_locale)):

@@ -116,6 +116,11 @@ class SqlPeople:
                 update(contribution).where(contribution.person_id == person_id).values(person_id=None)
             )
         await self.session.execute(delete(DeliveryRow).where(DeliveryRow.person_id == person_id))
+        # Opinions and proposals stay, counted by region and type of organisation, linked to nobody.
+        for contribution in (FeedbackRow, ProposalRow):
+            await self.session.execute(
+                update(contribution).where(contribution.person_id == person_id).values(person_id=None)
+            )
 
 
 class SqlOrganisations:

@@ -1,40 +1,37 @@
-"""Shared fixtures: a real SQLite file per test, copied from one migrated template."""
+"""Shared fixtures: a fresh migrated database per test (SQLite file, or PostgreSQL: tests/databases.py)."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import create_engine
-from storage.migrate import upgrade
+from tests.databases import POSTGRES, POSTGRES_URL, Databases
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Migrations run once per test session; each test gets its own copy of the result."""
-    path = tmp_path_factory.mktemp("template") / "participa.db"
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    """Migrations run once per test session into a template; `databases.new(folder)` copies it.
 
-    async def migrate() -> None:
-        engine = create_engine(f"sqlite+aiosqlite:///{path}")
-        await upgrade(engine)
-        await engine.dispose()
-
-    asyncio.run(migrate())
-    return path
+    SQLite by default; TEST_DATABASE=postgres runs everything on the server of TEST_POSTGRES_URL
+    (skipped with a note when none is configured; .ci/run starts one).
+    """
+    if POSTGRES and not POSTGRES_URL:
+        pytest.skip("TEST_DATABASE=postgres but TEST_POSTGRES_URL is not set (.ci/run starts a server)")
+    made = Databases(tmp_path_factory.mktemp("template"))
+    made.prepare()
+    yield made
+    made.drop_all()
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, migrated_template: Path) -> str:
-    path = tmp_path / "participa.db"
-    shutil.copyfile(migrated_template, path)
-    return f"sqlite+aiosqlite:///{path}"
+def database_url(tmp_path: Path, databases: Databases) -> Iterator[str]:
+    url = databases.new(tmp_path)
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture
@@ -45,15 +42,11 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-async def pg_engine() -> AsyncIterator[AsyncEngine]:
-    """A freshly migrated PostgreSQL database; skipped where none is configured (CI starts one)."""
-    url = os.environ.get("TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("PostgreSQL not configured: set TEST_POSTGRES_URL (.ci/run starts a server)")
-    engine = create_engine(url)
-    async with engine.begin() as connection:
-        await connection.execute(text("drop schema public cascade"))
-        await connection.execute(text("create schema public"))
-    await upgrade(engine)
+async def pg_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A freshly migrated PostgreSQL database, for what only PostgreSQL does (several processes at
+    once on one database): runs in the PostgreSQL run of the suite (TEST_DATABASE=postgres)."""
+    if not POSTGRES:
+        pytest.skip("PostgreSQL only: runs with TEST_DATABASE=postgres (the second run of .ci/run)")
+    engine = create_engine(database_url)
     yield engine
     await engine.dispose()

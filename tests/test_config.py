@@ -36,6 +36,7 @@ def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
         ("DEFAULT_LOCALE", "fr"),
         ("PORT", "99999"),
         ("TELEGRAM_API_URL", "ftp://x"),
+        ("REDIS_URL", "localhost:6379"),
     ],
 )
 def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:

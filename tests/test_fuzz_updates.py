@@ -7,9 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-import sqlite3
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +17,7 @@ from hypothesis import strategies as st
 from bot.app import App, create_app
 from bot.config import load_settings
 from bot.fakeapi import DEFAULT_TOKEN, FakeTelegram
+from tests.databases import Databases, is_postgres, run_sql
 
 USERS = (9001, 9002, 9003)
 GROUP = -100999
@@ -42,7 +41,7 @@ CALLBACK_PREFIXES = [
 
 
 class Harness:
-    def __init__(self, loop: asyncio.AbstractEventLoop, server: FakeTelegram, app: App, db: Path) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, server: FakeTelegram, app: App, db: str) -> None:
         self.loop, self.server, self.app, self.db = loop, server, app, db
         self.update_ids = itertools.count(1_000_000)
         self.message_ids = itertools.count(1)
@@ -59,17 +58,16 @@ class Collect(logging.Handler):
 
 
 @pytest.fixture(scope="module")
-def harness(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path) -> Iterator[Harness]:
+def harness(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[Harness]:
     loop = asyncio.new_event_loop()
-    db = tmp_path_factory.mktemp("fuzz") / "participa.db"
-    db.write_bytes(migrated_template.read_bytes())
+    db = databases.new(tmp_path_factory.mktemp("fuzz"))
     server = FakeTelegram(record_requests=True)
     loop.run_until_complete(server.start())
     for user in USERS:
         server.person(user, f"U{user}", language_code="es")
     server.group(GROUP, "Grupo")
     config = load_settings(
-        bot_token=DEFAULT_TOKEN, telegram_api_url=server.base_url, database_url=f"sqlite+aiosqlite:///{db}",
+        bot_token=DEFAULT_TOKEN, telegram_api_url=server.base_url, database_url=db,
         flood_limit=100_000, sgp_admin_ids=(USERS[0],),
     )  # fmt: skip
     app = loop.run_until_complete(create_app(config))
@@ -160,24 +158,17 @@ def answered(h: Harness, before: int, kind: str, user: int) -> bool:
     return False
 
 
-def consistent(db: Path) -> None:
-    with sqlite3.connect(db) as connection:
-        assert connection.execute("pragma integrity_check").fetchone() == ("ok",)
-        assert connection.execute("pragma foreign_key_check").fetchall() == []
-        assert (
-            connection.execute(
-                "select count(*) from people where telegram_id is not null "
-                "group by telegram_id having count(*) > 1"
-            ).fetchall()
-            == []
-        )
-        assert connection.execute("select count(*) from people where consent_version < 1").fetchone() == (0,)
-        assert (
-            connection.execute(
-                "select count(*) from organisations group by name_key, type_code having count(*) > 1"
-            ).fetchall()
-            == []
-        )
+def consistent(db: str) -> None:
+    if not is_postgres(db):  # PostgreSQL enforces foreign keys itself and has no such pragmas
+        assert run_sql(db, "pragma integrity_check") == [("ok",)]
+        assert run_sql(db, "pragma foreign_key_check") == []
+    duplicates = (
+        "select count(*) from people where telegram_id is not null group by telegram_id having count(*) > 1"
+    )
+    assert run_sql(db, duplicates) == []
+    assert run_sql(db, "select count(*) from people where consent_version < 1") == [(0,)]
+    organisations = "select count(*) from organisations group by name_key, type_code having count(*) > 1"
+    assert run_sql(db, organisations) == []
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)

@@ -1,4 +1,5 @@
-"""Storage on a real SQLite file: migrations, repositories, the FSM storage, loading."""
+"""Storage on a real database (SQLite, or PostgreSQL with TEST_DATABASE=postgres): migrations,
+repositories, the FSM storage, loading."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
+from alembic import command
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,7 +20,7 @@ from bot.services.loading import RecordError, load_workshops
 from handlers.states import Onboarding
 from storage.db import create_engine, session_factory
 from storage.fsm import SqlStorage
-from storage.migrate import upgrade
+from storage.migrate import alembic_config, upgrade
 from storage.models import Base, ConsentRefusalRow, OrganisationRow, PersonRow, WorkshopRow
 from storage.uow import SqlUnitOfWork
 
@@ -44,6 +46,19 @@ async def test_migrations_match_the_models(engine: AsyncEngine) -> None:
 
 async def test_migrating_twice_is_harmless(engine: AsyncEngine) -> None:
     await upgrade(engine)
+
+
+async def test_every_migration_goes_down_and_up_again(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda c: command.downgrade(alembic_config(c), "base"))
+    async with engine.connect() as connection:
+        tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+    assert tables <= {"alembic_version"}
+    await upgrade(engine)
+    async with engine.connect() as connection:
+        tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+        regions = (await connection.execute(text("select count(*) from regions"))).scalar()
+    assert set(Base.metadata.tables) <= tables and regions == 25
 
 
 async def test_profile_round_trip(engine: AsyncEngine) -> None:
@@ -112,6 +127,22 @@ async def test_fsm_state_survives_a_new_engine(database_url: str, engine: AsyncE
     finally:
         await other_engine.dispose()
     assert await storage.get_state(StorageKey(bot_id=1, chat_id=43, user_id=43)) is None
+
+
+async def test_conversations_are_in_the_database_unless_redis_is_configured(engine: AsyncEngine) -> None:
+    from aiogram.fsm.storage.memory import SimpleEventIsolation
+    from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+
+    from bot.app import make_state
+    from bot.config import load_settings
+
+    default = make_state(load_settings(_env_file=None, redis_url=""), engine)
+    assert isinstance(default.storage, SqlStorage) and isinstance(default.isolation, SimpleEventIsolation)
+    assert default.redis is None
+    shared = make_state(load_settings(_env_file=None, redis_url="redis://127.0.0.1:9/0"), engine)  # lazy
+    assert isinstance(shared.storage, RedisStorage) and isinstance(shared.isolation, RedisEventIsolation)
+    assert shared.redis is shared.storage.redis
+    await shared.storage.close()
 
 
 async def test_loading_workshops_is_idempotent(engine: AsyncEngine) -> None:

@@ -1,14 +1,13 @@
 """Capacity under real concurrency: 300 people register at once for a 40-seat workshop.
 
 Each registration is its own unit of work on one engine, all started together with asyncio.gather,
-as 300 updates handled at once would be. Runs on SQLite always, and on PostgreSQL when
-TEST_POSTGRES_URL is set (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/participa_test).
+as 300 updates handled at once would be. Runs on the tests' database: SQLite, or PostgreSQL with
+TEST_DATABASE=postgres.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -24,7 +23,6 @@ from bot.domain.workshops import RegistrationStatus
 from bot.services import onboarding, workshops
 from bot.services.loading import load_workshops
 from storage.db import create_engine, session_factory
-from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWork
 
 PEOPLE, SEATS, CANCELLATIONS = 300, 40, 10
@@ -49,24 +47,9 @@ def race_workshop() -> dict[str, object]:
     }
 
 
-async def _postgres_engine(url: str) -> AsyncEngine:
-    engine = create_engine(url, pool_size=20, max_overflow=20)
-    async with engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA public CASCADE"))
-        await connection.execute(text("CREATE SCHEMA public"))
-    await upgrade(engine)
-    return engine
-
-
-@pytest_asyncio.fixture(params=["sqlite", "postgresql"])
-async def race_engine(request: pytest.FixtureRequest, database_url: str) -> AsyncIterator[AsyncEngine]:
-    if request.param == "sqlite":
-        engine = create_engine(database_url)
-    else:
-        url = os.environ.get("TEST_POSTGRES_URL")
-        if not url:
-            pytest.skip("TEST_POSTGRES_URL is not set: the PostgreSQL run of the race test is skipped")
-        engine = await _postgres_engine(url)
+@pytest_asyncio.fixture
+async def race_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url, pool_size=20, max_overflow=20)
     yield engine
     await engine.dispose()
 

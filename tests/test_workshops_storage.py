@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -165,13 +165,18 @@ async def test_a_refusal_lets_go_of_the_lock_at_once(engine: AsyncEngine) -> Non
 async def test_migration_0003_goes_down_and_up(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
         await connection.run_sync(lambda c: command.downgrade(alembic_config(c), "0002"))
-        tables = await connection.execute(text("select name from sqlite_master where type = 'table'"))
-        assert "registrations" not in set(tables.scalars())
+        tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+        assert "registrations" not in tables
     await upgrade(engine)
     async with engine.connect() as connection:
-        triggers = await connection.execute(text("select name from sqlite_master where type = 'trigger'"))
-        assert set(triggers.scalars()) == {
-            "registrations_capacity_insert",
-            "registrations_capacity_update",
-            "workshops_capacity_update",
-        }
+        if connection.dialect.name == "postgresql":  # one trigger function per table guards capacity
+            triggers = await connection.execute(text("select trigger_name from information_schema.triggers"))
+            expected = {"registrations_capacity", "workshops_capacity"}
+        else:
+            triggers = await connection.execute(text("select name from sqlite_master where type = 'trigger'"))
+            expected = {
+                "registrations_capacity_insert",
+                "registrations_capacity_update",
+                "workshops_capacity_update",
+            }
+        assert set(triggers.scalars()) == expected

@@ -62,6 +62,7 @@ class Sender:
         max_attempts: int = 5,
         worker: str | None = None,
         on_sent: Callable[[Claimed], None] | None = None,
+        stale_after: timedelta = timedelta(minutes=2),
     ) -> None:
         self.bot = bot
         self.store = store
@@ -72,6 +73,7 @@ class Sender:
         self.max_attempts = max_attempts
         self.worker = worker or worker_name()
         self.on_sent = on_sent
+        self.stale_after = stale_after  # PostgreSQL: another sender's claim older than this is dead
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -79,7 +81,7 @@ class Sender:
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
         """Recover what a dead sender left in flight, then run. The app's scheduler calls `wake`."""
-        recovered = await self.store.recover(self.worker, stale_after=timedelta(minutes=2))
+        recovered = await self.store.recover(self.worker, stale_after=self.stale_after)
         if recovered:
             log.warning(
                 "resending %d deliveries left in flight by a stopped sender (at-least-once)", recovered

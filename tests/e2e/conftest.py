@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
 from bot.fakeapi import FakeTelegram
+from tests.databases import Databases
 from tests.e2e.harness import BotProcess
 
 _user_ids = itertools.count(2000)
@@ -26,13 +26,12 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def bot_process(
-    telegram: FakeTelegram, tmp_path_factory: pytest.TempPathFactory, migrated_template: Path
+    telegram: FakeTelegram, tmp_path_factory: pytest.TempPathFactory, databases: Databases
 ) -> AsyncIterator[BotProcess]:
     """One bot process per test module (each test uses people of its own)."""
     folder = tmp_path_factory.mktemp("e2e")
-    database = folder / "participa.db"
-    database.write_bytes(migrated_template.read_bytes())
-    process = BotProcess(telegram, f"sqlite+aiosqlite:///{database}", folder / "bot.log")
+    process = BotProcess(telegram, databases.new(folder), folder / "bot.log")
     await process.start()
     yield process
     await process.stop()
+    databases.drop(process.database_url)

@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
 import sys
 import time
 from pathlib import Path
 
 from bot.fakeapi import DEFAULT_TOKEN, FakePerson, FakeTelegram, SeenMessage
+from tests.databases import run_sql
 
 
 class BotProcess:
@@ -33,13 +33,13 @@ class BotProcess:
             TELEGRAM_API_URL=self.server.base_url,
             DATABASE_URL=self.database_url,
             PYTHONUNBUFFERED="1",
-            # Tests click faster than people; the flood test sends more than this on purpose.
-            FLOOD_LIMIT="60",
+            # Tests act faster than people: the flood limit only where a test is about it.
+            FLOOD_LIMIT="1000",
         )
         env.update(self.extra_env)
         return env
 
-    async def start(self, timeout: float = 30.0) -> None:
+    async def start(self, timeout: float = 60.0) -> None:
         """Start the bot and wait until it polls for updates."""
         polls_before = len(self.server.calls("getUpdates"))
         log = self.log_path.open("ab")
@@ -83,10 +83,13 @@ async def saw(person: FakePerson, fragment: str, timeout: float = 8.0) -> SeenMe
 
 
 def query(database_url: str, sql: str, *params: object) -> list[tuple]:
-    """Read the bot's SQLite database directly, as an analyst would."""
-    path = database_url.split(":///", 1)[1]
-    with sqlite3.connect(path) as connection:
-        return connection.execute(sql, params).fetchall()
+    """Read the bot's database directly (SQLite or PostgreSQL, `?` placeholders), as an analyst would."""
+    return run_sql(database_url, sql, *params)
+
+
+def execute(database_url: str, sql: str, *params: object) -> None:
+    """Write to the bot's database directly (SQLite or PostgreSQL, `?` placeholders)."""
+    run_sql(database_url, sql, *params)
 
 
 async def alerted(person: FakePerson, fragment: str, timeout: float = 8.0) -> str:
@@ -106,25 +109,25 @@ def add_people(
 ) -> None:
     """Onboarded people written straight into the bot's database (and known to the fake server)."""
     now = "2026-11-01 12:00:00.000000"
-    values = {"locale": "es", "consent_version": 1, "announcements": 1, "reachable": 1, **columns}
+    values = {"locale": "es", "consent_version": 1, "announcements": True, "reachable": True, **columns}
     names = ", ".join(values)
     marks = ", ".join("?" for _ in values)
-    path = database_url.split(":///", 1)[1]
-    with sqlite3.connect(path) as connection:
-        connection.executemany(
-            "insert into people (telegram_id, full_name, region_code, org_type_code, consent_at, "
-            f"created_at, updated_at, {names}) values (?, ?, ?, 'personal', ?, ?, ?, {marks})",
-            [(tid, f"Persona {tid}", region, now, now, now, *values.values()) for tid in ids],
-        )
+    run_sql(
+        database_url,
+        "insert into people (telegram_id, full_name, region_code, org_type_code, consent_at, "
+        f"created_at, updated_at, {names}) values (?, ?, ?, 'personal', ?, ?, ?, {marks})",
+        many=[(tid, f"Persona {tid}", region, now, now, now, *values.values()) for tid in ids],
+    )
     for tid in ids:
         server.person(tid, f"Persona {tid}")
 
 
 def grant(database_url: str, telegram_id: int, role: str, region: str | None = None) -> None:
-    path = database_url.split(":///", 1)[1]
-    with sqlite3.connect(path) as connection:
-        connection.execute(
-            "insert into roles (telegram_id, role, region_code, granted_at) "
-            "values (?, ?, ?, '2026-11-01 12:00:00')",
-            (telegram_id, role, region),
-        )
+    execute(
+        database_url,
+        "insert into roles (telegram_id, role, region_code, granted_at) "
+        "values (?, ?, ?, '2026-11-01 12:00:00')",
+        telegram_id,
+        role,
+        region,
+    )

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
 from bot.fakeapi import FakeTelegram
+from tests.databases import Databases
 from tests.e2e.consultation import (
     give_opinion,
     open_commitment,
@@ -32,14 +32,12 @@ DEMO_COUNTS = {
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def bot_process(
-    telegram: FakeTelegram, tmp_path_factory: pytest.TempPathFactory, migrated_template: Path
+    telegram: FakeTelegram, tmp_path_factory: pytest.TempPathFactory, databases: Databases
 ) -> AsyncIterator[BotProcess]:
     folder = tmp_path_factory.mktemp("e2e-commitments")
-    database = folder / "participa.db"
-    database.write_bytes(migrated_template.read_bytes())
-    url = f"sqlite+aiosqlite:///{database}"
+    url = databases.new(folder)
     await participa(url, "load", "demo")
-    process = BotProcess(telegram, url, folder / "bot.log", COMMITMENTS_PAGE_SIZE="2")
+    process = BotProcess(telegram, url, folder / "bot.log", COMMITMENTS_PAGE_SIZE="2", FLOOD_LIMIT="1000")
     await process.start()
     yield process
     await process.stop()

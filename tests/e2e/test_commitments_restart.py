@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.fakeapi import FakePerson, FakeTelegram
+from tests.databases import Databases
 from tests.e2e.consultation import open_commitment, participa
 from tests.e2e.harness import BotProcess, query, saw
 from tests.e2e.test_onboarding import onboard
@@ -18,11 +19,9 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 async def test_restart_in_the_middle_of_the_smart_steps_resumes_there(
-    telegram: FakeTelegram, tmp_path: Path, migrated_template: Path
+    telegram: FakeTelegram, tmp_path: Path, databases: Databases
 ) -> None:
-    database = tmp_path / "participa.db"
-    database.write_bytes(migrated_template.read_bytes())
-    url = f"sqlite+aiosqlite:///{database}"
+    url = databases.new(tmp_path)
     await participa(url, "load", "demo")
     first = BotProcess(telegram, url, tmp_path / "first.log")
     await first.start()

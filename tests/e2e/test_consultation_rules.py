@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from tests.e2e.consultation import (
     window,
     with_buttons,
 )
-from tests.e2e.harness import BotProcess, alerted, query, saw
+from tests.e2e.harness import BotProcess, alerted, execute, query, saw
 from tests.e2e.test_onboarding import onboard
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -344,12 +343,12 @@ async def test_an_administrator_records_a_disposition_in_the_chat(
         telegram.person(7102, "Ana"),
         telegram.person(7103, "Eva"),
     )
-    path = url.split(":///", 1)[1]
-    with sqlite3.connect(path) as connection:
-        connection.execute(
-            "insert into roles (telegram_id, role, region_code, granted_at) values (?, 'sgp_admin', null, ?)",
-            (7101, datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")),
-        )
+    execute(
+        url,
+        "insert into roles (telegram_id, role, region_code, granted_at) values (?, 'sgp_admin', null, ?)",
+        7101,
+        datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" "),
+    )
     for someone in (admin, citizen, intruder):
         await onboard(someone, "es", someone.first_name)
     await give_opinion(citizen, "Educación", "ADM-01", comment="Bien.")
@@ -443,11 +442,12 @@ async def test_an_administrator_hides_a_comment_in_the_chat(
         telegram.person(7202, "Ana"),
         telegram.person(7203, "Eva"),
     )
-    with sqlite3.connect(url.split(":///", 1)[1]) as connection:
-        connection.execute(
-            "insert into roles (telegram_id, role, region_code, granted_at) values (?, 'sgp_admin', null, ?)",
-            (7201, datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")),
-        )
+    execute(
+        url,
+        "insert into roles (telegram_id, role, region_code, granted_at) values (?, 'sgp_admin', null, ?)",
+        7201,
+        datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" "),
+    )
     for someone in (admin, author, intruder):
         await onboard(someone, "es", someone.first_name)
     await give_opinion(author, "Saneamiento", "CMD-01", comment="Palabras <ofensivas> aquí.")

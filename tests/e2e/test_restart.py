@@ -7,17 +7,16 @@ from pathlib import Path
 import pytest
 
 from bot.fakeapi import FakeTelegram
+from tests.databases import Databases
 from tests.e2e.harness import BotProcess, query, saw
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 async def test_killed_in_the_middle_of_the_profile(
-    telegram: FakeTelegram, tmp_path: Path, migrated_template: Path
+    telegram: FakeTelegram, tmp_path: Path, databases: Databases
 ) -> None:
-    database = tmp_path / "participa.db"
-    database.write_bytes(migrated_template.read_bytes())
-    url = f"sqlite+aiosqlite:///{database}"
+    url = databases.new(tmp_path)
     first = BotProcess(telegram, url, tmp_path / "first.log")
     await first.start()
     person = telegram.person(4242, "Rosa", language_code="qu")

@@ -4,23 +4,37 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from bot.fakeapi import FakeTelegram
+from tests.databases import Databases
 from tests.e2e.harness import BotProcess, grant, query, saw
 from tests.e2e.test_onboarding import onboard
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def bot_process(
+    telegram: FakeTelegram, tmp_path_factory: pytest.TempPathFactory, databases: Databases
+) -> AsyncIterator[BotProcess]:
+    """This module's bot keeps the product's flood limit (20 updates in 10 s), which it tests."""
+    folder = tmp_path_factory.mktemp("e2e-trust")
+    process = BotProcess(telegram, databases.new(folder), folder / "bot.log", FLOOD_LIMIT="20")
+    await process.start()
+    yield process
+    await process.stop()
+    databases.drop(process.database_url)
+
+
 async def test_a_new_notice_asks_consent_again_before_anything_else(
-    telegram: FakeTelegram, tmp_path: Path, migrated_template: Path
+    telegram: FakeTelegram, tmp_path: Path, databases: Databases
 ) -> None:
-    database = tmp_path / "participa.db"
-    database.write_bytes(migrated_template.read_bytes())
-    url = f"sqlite+aiosqlite:///{database}"
+    url = databases.new(tmp_path)
     first = BotProcess(telegram, url, tmp_path / "v1.log")
     await first.start()
     person = telegram.person(8101, "Ana")
@@ -134,14 +148,14 @@ async def test_a_flood_is_ignored_after_one_notice(
     telegram: FakeTelegram, bot_process: BotProcess, new_user_id: int
 ) -> None:
     person = telegram.person(new_user_id, "Ana")
-    for n in range(80):  # the test processes allow 60 updates in 10 s
+    for n in range(40):  # this module's bot allows 20 updates in 10 s
         await person.send(f"hola {n}")
     await saw(person, "Vas muy rápido")
     await asyncio.sleep(1.5)
     notices = [m for m in person.messages if "Vas muy rápido" in m.text]
     assert len(notices) == 1
     throttled = [line for line in bot_process.log(tail=None).splitlines() if '"outcome": "throttled"' in line]
-    assert len(throttled) >= 20  # 80 updates in about a second: the 60 allowed are answered, the rest not
+    assert len(throttled) >= 20  # 40 updates in about a second: the 20 allowed are answered, the rest not
 
 
 async def test_update_log_lines_hold_no_personal_data(bot_process: BotProcess) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import sqlite3
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -25,7 +24,8 @@ from bot.services.loading import load_workshops
 from bot.services.workshops import Policy
 from storage.db import create_engine, session_factory
 from storage.uow import SqlUnitOfWork
-from tests.e2e.harness import BotProcess, alerted, query, saw
+from tests.databases import Databases, as_utc
+from tests.e2e.harness import BotProcess, alerted, execute, query, saw
 from tests.e2e.test_onboarding import onboard
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -36,14 +36,12 @@ POLICY = Policy(reminder_offsets=(86400, 7200, 100), offer_hours=OFFER_HOURS)
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def bot_process(
-    telegram: FakeTelegram, tmp_path_factory: pytest.TempPathFactory, migrated_template: Path
+    telegram: FakeTelegram, tmp_path_factory: pytest.TempPathFactory, databases: Databases
 ) -> AsyncIterator[BotProcess]:
     folder = tmp_path_factory.mktemp("e2e-workshops")
-    database = folder / "participa.db"
-    database.write_bytes(migrated_template.read_bytes())
     process = BotProcess(
         telegram,
-        f"sqlite+aiosqlite:///{database}",
+        databases.new(folder),
         folder / "bot.log",
         OFFER_HOURS=str(OFFER_HOURS),
         OFFER_CHECK_SECONDS="0.5",
@@ -101,12 +99,14 @@ def registration(process: BotProcess, code: str, telegram_id: int) -> tuple[int,
 
 
 def grant(process: BotProcess, telegram_id: int, role: str, region: str | None) -> None:
-    path = process.database_url.split(":///", 1)[1]
-    with sqlite3.connect(path) as connection:
-        connection.execute(
-            "insert into roles (telegram_id, role, region_code, granted_at) values (?, ?, ?, ?)",
-            (telegram_id, role, region, datetime.now(UTC).isoformat()),
-        )
+    execute(
+        process.database_url,
+        "insert into roles (telegram_id, role, region_code, granted_at) values (?, ?, ?, ?)",
+        telegram_id,
+        role,
+        region,
+        datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" "),
+    )
 
 
 async def received(person: FakePerson, fragment: str, timeout: float = 15.0) -> SeenMessage:
@@ -152,11 +152,11 @@ async def test_browse_register_calendar_and_cancel(
     assert listing.text.index("Taller taller-browse-aqp") < listing.text.index("Taller taller-browse-lima")
     assert "quedan 12 cupos" in listing.text and "quedan 30 cupos" in listing.text
     assert "(hora de Lima)" in listing.text
-    starts = datetime.fromisoformat(
+    starts = as_utc(
         query(bot_process.database_url, "select starts_at from workshops where code = 'taller-browse-aqp'")[
             0
         ][0]
-    ).replace(tzinfo=UTC)
+    )
     assert starts.astimezone(LIMA).strftime("%H:%M") in listing.text  # shown in Lima time
 
     await ana.press(lambda text: text.endswith("Taller taller-browse-aqp"))
@@ -593,7 +593,7 @@ async def test_organiser_edits_seats_and_date_in_the_chat(
         notice = await received(person, "Cambio de fecha")
         assert "10:30" in notice.text
     starts = query(bot_process.database_url, "select starts_at from workshops where id = ?", wid)[0][0]
-    assert datetime.fromisoformat(starts).replace(tzinfo=UTC) == new_start
+    assert as_utc(starts) == new_start
     actions = query(
         bot_process.database_url,
         "select action from audit_log where actor_telegram_id = ? order by id",
