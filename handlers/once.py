@@ -38,10 +38,16 @@ class OnceOnly(BaseMiddleware):
 
 
 class InFlight(BaseMiddleware):
-    """The updates in hand in this process; `drained()` waits until there are none."""
+    """The updates in hand in this process, at most `limit` at once; `drained()` waits until none.
 
-    def __init__(self) -> None:
+    The limit keeps the database pool from running dry: an update holds its unit of work's
+    connection while the conversation state takes a second one, so an unbounded number of updates
+    (40 webhook connections, or polling's tasks) could each hold one and all wait for the other.
+    """
+
+    def __init__(self, limit: int = 10) -> None:
         self.count = 0
+        self._slots = asyncio.Semaphore(limit)
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -49,7 +55,8 @@ class InFlight(BaseMiddleware):
         self.count += 1
         self._idle.clear()
         try:
-            return await handler(event, data)
+            async with self._slots:
+                return await handler(event, data)
         finally:
             self.count -= 1
             if self.count == 0:
