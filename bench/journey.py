@@ -250,9 +250,9 @@ async def profile(
 ) -> str:
     """py-spy samples the bot process during a second saturation run (pip install py-spy)."""
     assert process.process is not None
-    out = folder / "profile.svg"
+    out = folder / "profile.txt"  # collapsed stacks: flamegraph.pl or speedscope read them
     spy = await asyncio.create_subprocess_exec(
-        "py-spy", "record", "--pid", str(process.process.pid), "--output", str(out), "--rate", "200",
+        "py-spy", "record", "--pid", str(process.process.pid), "--output", str(out), "--format", "raw",
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     await saturation(server, plan, args.people, 2_000_000)
@@ -268,7 +268,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="steady: how long")
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     parser.add_argument("--postgres", action="store_true", help="use TEST_POSTGRES_URL (emptied!)")
-    parser.add_argument("--profile", action="store_true", help="py-spy flame graph of the bot (SVG)")
+    parser.add_argument("--profile", action="store_true", help="py-spy samples of the bot (collapsed stacks)")
     args = parser.parse_args()
     if args.postgres:
         args.database_url = os.environ["TEST_POSTGRES_URL"]
