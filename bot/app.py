@@ -1,9 +1,11 @@
-"""Assembly: engine, storage, bot, dispatcher, middlewares and routers; polling."""
+"""Assembly: engine, storage, bot, dispatcher, middlewares and routers; polling or webhook."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import signal
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 from typing import Any
@@ -30,11 +32,13 @@ from handlers.broadcasts import refresh_progress
 from handlers.commands import publish_commands, publish_role_menus
 from handlers.hardening import FloodLimit, UpdateLog
 from handlers.middlewares import ConsentGate, LocaleMiddleware, UnitOfWorkMiddleware
+from handlers.once import InFlight, OnceOnly
 from storage.db import create_engine, session_factory
 from storage.fsm import SqlStorage
 from storage.migrate import upgrade
 from storage.outbox import OutboxStore
 from storage.uow import SqlUnitOfWork
+from storage.updates import UpdateLedger
 
 log = logging.getLogger("participa")
 
@@ -47,6 +51,7 @@ class App:
     dispatcher: Dispatcher
     i18n: I18n
     sender: Sender
+    in_flight: InFlight
 
     async def close(self) -> None:
         await self.dispatcher.fsm.events_isolation.close()
@@ -91,7 +96,13 @@ def make_state(settings: Settings, engine: AsyncEngine) -> SharedState:
 
 
 def make_dispatcher(
-    settings: Settings, engine: AsyncEngine, state: SharedState, i18n: I18n, sender: Sender
+    settings: Settings,
+    engine: AsyncEngine,
+    state: SharedState,
+    i18n: I18n,
+    sender: Sender,
+    in_flight: InFlight | None = None,
+    once_only: bool = True,
 ) -> Dispatcher:
     # One update at a time per chat: a person's answers are taken in the order they were sent.
     dispatcher = Dispatcher(storage=state.storage, events_isolation=state.isolation)
@@ -99,7 +110,11 @@ def make_dispatcher(
     dispatcher["sender"] = sender
     dispatcher["i18n"] = i18n
     dispatcher["engine"] = engine  # exports read the views in the background (handlers/reports.py)
+    if in_flight is not None:
+        dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(UpdateLog())
+    if once_only:  # a resent update (same update_id) is handled once
+        dispatcher.update.outer_middleware(OnceOnly(UpdateLedger(engine)))
     flood = FloodLimit(i18n, settings.default_locale, limit=settings.flood_limit, redis=state.redis)
     dispatcher.update.outer_middleware(flood)
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(session_factory(engine), sender.wake))
@@ -112,7 +127,8 @@ def make_dispatcher(
     return dispatcher
 
 
-async def create_app(settings: Settings) -> App:
+async def create_app(settings: Settings, once_only: bool = True) -> App:
+    """`once_only=False` is for the sandbox, whose fake server numbers updates from 1 on every run."""
     engine = create_engine(settings.database_url)
     if settings.is_sqlite:
         await upgrade(engine)  # the embedded default keeps itself up to date; PostgreSQL: `participa migrate`
@@ -125,8 +141,18 @@ async def create_app(settings: Settings) -> App:
         bot, OutboxStore(engine), i18n, limiter, default_locale=settings.default_locale,
         stale_after=timedelta(seconds=settings.claim_stale_seconds),
     )  # fmt: skip
-    dispatcher = make_dispatcher(settings, engine, make_state(settings, engine), i18n, sender)
-    return App(settings=settings, engine=engine, bot=bot, dispatcher=dispatcher, i18n=i18n, sender=sender)
+    in_flight = InFlight()
+    state = make_state(settings, engine)
+    dispatcher = make_dispatcher(settings, engine, state, i18n, sender, in_flight, once_only)
+    return App(
+        settings=settings,
+        engine=engine,
+        bot=bot,
+        dispatcher=dispatcher,
+        i18n=i18n,
+        sender=sender,
+        in_flight=in_flight,
+    )
 
 
 async def expire_offers_job(app: App) -> None:
@@ -163,23 +189,48 @@ def make_scheduler(app: App) -> AsyncIOScheduler:
         id="broadcast-progress",
         **options,
     )
+    scheduler.add_job(
+        UpdateLedger(app.engine).forget_old, "interval", hours=1, id="forget-old-updates", **options
+    )
     return scheduler
+
+
+# How long a stopping instance waits for the updates in hand (a platform's SIGKILL follows SIGTERM
+# after about 30 seconds on most hosts).
+DRAIN_SECONDS = 20.0
+
+
+async def _publish_and_start(app: App) -> AsyncIOScheduler:
+    await publish_commands(app.bot, app.i18n, app.settings.default_locale)
+    async with SqlUnitOfWork(session_factory(app.engine)) as uow:
+        holders = await role_holders(uow)
+    with app.i18n.context():
+        await publish_role_menus(app.bot, app.i18n, holders, app.settings.default_locale)
+        await app.sender.start()
+    scheduler = make_scheduler(app)
+    scheduler.start()
+    return scheduler
+
+
+async def _finish(app: App, scheduler: AsyncIOScheduler | None) -> None:
+    """After updates stopped coming in: finish the ones in hand, stop the clock, release deliveries."""
+    if not await app.in_flight.drained(DRAIN_SECONDS):
+        log.warning("stopped with %d updates still in hand", app.in_flight.count)
+    if scheduler is not None:
+        with contextlib.suppress(Exception):
+            scheduler.shutdown(wait=False)
+    await app.sender.stop()
+    log.info("stopped")
 
 
 async def run_polling(app: App) -> None:
     bot, dispatcher = app.bot, app.dispatcher
     me = await bot.get_me()
-    log.info("started as @%s", me.username)
+    log.info("started as @%s (polling)", me.username)
     await bot.delete_webhook(drop_pending_updates=False)
-    await publish_commands(bot, app.i18n, app.settings.default_locale)
-    async with SqlUnitOfWork(session_factory(app.engine)) as uow:
-        holders = await role_holders(uow)
-    with app.i18n.context():
-        await publish_role_menus(bot, app.i18n, holders, app.settings.default_locale)
-        await app.sender.start()
-    scheduler = make_scheduler(app)
-    scheduler.start()
+    scheduler = await _publish_and_start(app)
     try:
+        # SIGTERM/SIGINT stop the polling (aiogram's handle_signals); updates in hand go on as tasks.
         await dispatcher.start_polling(
             bot,
             allowed_updates=dispatcher.resolve_used_update_types(),
@@ -187,6 +238,23 @@ async def run_polling(app: App) -> None:
             close_bot_session=False,
         )
     finally:
-        with contextlib.suppress(Exception):
-            scheduler.shutdown(wait=False)
-        await app.sender.stop()
+        await _finish(app, scheduler)
+
+
+async def run_webhook(app: App) -> None:
+    """Serve Telegram's webhook on PORT until SIGTERM/SIGINT (see bot/webhook.py)."""
+    from bot.webhook import serve
+
+    me = await app.bot.get_me()
+    log.info("started as @%s (webhook)", me.username)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    scheduler: AsyncIOScheduler | None = None
+    async with serve(app) as started:
+        scheduler = await _publish_and_start(app)
+        await started.register()
+        await stop.wait()
+        log.info("stopping: no new updates are taken; finishing the ones in hand")
+    await _finish(app, scheduler)

@@ -1,6 +1,6 @@
 """The `participa` command.
 
-participa run                     run the bot (needs BOT_TOKEN; polling)
+participa run                     run the bot (needs BOT_TOKEN; webhook when WEBHOOK_URL is set, else polling)
 participa sandbox                 try the bot in this terminal, no Telegram token needed
 participa migrate                 apply the database migrations
 participa load workshops FILE     create or update workshops from a YAML file (idempotent)
@@ -52,17 +52,17 @@ def _logging(verbose: bool = False, json_lines: bool = False) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
-async def _run(settings: Settings) -> None:
-    from bot.app import create_app, run_polling
+async def _run(settings: Settings, webhook: bool) -> None:
+    from bot.app import create_app, run_polling, run_webhook
 
     app = await create_app(settings)
     try:
-        await run_polling(app)
+        await (run_webhook(app) if webhook else run_polling(app))
     finally:
         await app.close()
 
 
-def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if settings.token is None:
         print(
             "Configuration error: BOT_TOKEN: not set. Set it to the token @BotFather gave you, "
@@ -70,7 +70,14 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    asyncio.run(_run(settings))
+    mode = getattr(args, "mode", None) or ("webhook" if settings.webhook_url else "polling")
+    if mode == "webhook" and not settings.webhook_url:
+        print(
+            "Configuration error: WEBHOOK_URL: not set (needed by `participa run --webhook`).",
+            file=sys.stderr,
+        )
+        return 2
+    asyncio.run(_run(settings, webhook=mode == "webhook"))
     return 0
 
 
@@ -470,7 +477,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="participa", description=__doc__.split("\n\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="run the bot (needs BOT_TOKEN)").set_defaults(func=cmd_run)
+    run = commands.add_parser("run", help="run the bot (needs BOT_TOKEN)")
+    mode = run.add_mutually_exclusive_group()
+    mode.add_argument("--polling", dest="mode", action="store_const", const="polling", help="getUpdates")
+    mode.add_argument(
+        "--webhook", dest="mode", action="store_const", const="webhook", help="needs WEBHOOK_URL"
+    )
+    run.set_defaults(func=cmd_run, mode=None)
     sandbox = commands.add_parser("sandbox", help="chat with the bot in this terminal, no token needed")
     sandbox.add_argument("--db", help="keep the sandbox database in this SQLite file (default: throwaway)")
     sandbox.add_argument("--language", default="es", help="Telegram language of the simulated person")

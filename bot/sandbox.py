@@ -634,7 +634,7 @@ async def _run(
                 "redis_url": None,
             }
         )
-        app = await create_app(sandbox_settings)
+        app = await create_app(sandbox_settings, once_only=False)  # its server counts from 1 each run
         async with SqlUnitOfWork(session_factory(app.engine)) as uow:
             await load_demo(uow)
 

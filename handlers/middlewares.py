@@ -28,7 +28,7 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         self.wake_sender = wake_sender
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        async with SqlUnitOfWork(self.sessions) as uow:
+        async with SqlUnitOfWork(self.sessions, update_id=data.get("mark_update")) as uow:
             data["uow"] = uow
             user: User | None = data.get("event_from_user")
             person = await get_person(uow, user.id) if user else None

@@ -7,8 +7,14 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+# Room for the updates in hand (InFlight's limit of 10, two connections each at most), the outbox
+# sender, the periodic jobs and /healthz.
+POOL = {"pool_size": 10, "max_overflow": 20}
+
 
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
+    if database_url != "sqlite+aiosqlite://":  # an in-memory database has a single-connection pool
+        kwargs = {**POOL, **kwargs}
     if database_url.startswith("sqlite"):
         engine = create_async_engine(database_url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

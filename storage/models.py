@@ -393,3 +393,11 @@ class ProposalRow(Base):
     hidden_by: Mapped[int | None] = mapped_column(BigInteger)
     external_id: Mapped[str | None] = mapped_column(String(80), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ProcessedUpdateRow(Base):
+    """A Telegram update already handled: a resent one (webhook retry, restart) is skipped."""
+
+    __tablename__ = "processed_updates"
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    handled_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -148,10 +148,15 @@ class SqlOrganisations:
         return [_organisation(row) for row in (await self.session.execute(query)).scalars()]
 
     async def add(self, name: str, key: str, org_type: OrgType, created_at: datetime) -> Organisation:
-        row = OrganisationRow(name=name, name_key=key, type_code=org_type.value, created_at=created_at)
-        self.session.add(row)
-        await self.session.flush()
-        return _organisation(row)
+        """Create it, or take the one someone else registered at the same moment (two people of the
+        same organisation finishing their profiles together, possibly on two instances)."""
+        values = {"name": name, "name_key": key, "type_code": org_type.value, "created_at": created_at}
+        statement = dialect_insert(self.session)(OrganisationRow).values(**values)
+        await self.session.execute(statement.on_conflict_do_nothing(index_elements=["name_key", "type_code"]))
+        found = await self.find_by_key(key, org_type)
+        if found is None:  # pragma: no cover  (the row exists: inserted now or by the other person)
+            raise RuntimeError("organisation vanished while being registered")
+        return found
 
 
 class SqlConsents:

@@ -18,12 +18,17 @@ from storage.repositories import (
     SqlRoles,
 )
 from storage.stats import SqlStats
+from storage.updates import mark_in
 from storage.workshops import SqlRegistrations, SqlWorkshops
 
 
 class SqlUnitOfWork:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], update_id: int | None = None) -> None:
         self._sessions = sessions
+        # The update this unit of work handles: its id is recorded with the first commit, so a resent
+        # update is recognised once its change is saved (storage/updates.py).
+        self.update_id = update_id
+        self.marked = False
 
     async def __aenter__(self) -> SqlUnitOfWork:
         self.session = self._sessions()
@@ -52,6 +57,11 @@ class SqlUnitOfWork:
             await self.session.close()
 
     async def commit(self) -> None:
+        if self.update_id is not None and not self.marked:
+            await mark_in(self.session, self.update_id)
+            await self.session.commit()
+            self.marked = True
+            return
         await self.session.commit()
 
     async def rollback(self) -> None:

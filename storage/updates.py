@@ -1,0 +1,57 @@
+"""The ledger of handled updates: Telegram resends an update it got no answer for (webhook) or that
+was not yet confirmed (polling); an update id found here was handled and is skipped.
+
+The id is written in the same transaction as the first commit of the update's unit of work (see
+SqlUnitOfWork.commit), so "the change is saved" and "the update is handled" cannot come apart;
+updates whose handler commits nothing (a view, a step kept in the conversation state) are marked
+right after they are handled.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+from bot.domain.clock import utcnow
+from storage.models import ProcessedUpdateRow
+
+# Telegram keeps an unconfirmed update for at most 24 hours; two days is a safe margin.
+KEEP = timedelta(days=2)
+
+
+def mark_statement(dialect: str, update_id: int) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(ProcessedUpdateRow).values(update_id=update_id, handled_at=utcnow())
+    return statement.on_conflict_do_nothing(index_elements=["update_id"])
+
+
+async def mark_in(session: AsyncSession | AsyncConnection, update_id: int) -> None:
+    """Record the update as handled inside the caller's transaction (idempotent)."""
+    bind = session.bind if isinstance(session, AsyncSession) else session
+    await session.execute(mark_statement(bind.dialect.name, update_id))
+
+
+class UpdateLedger:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def handled(self, update_id: int) -> bool:
+        async with self.engine.connect() as connection:
+            query = select(ProcessedUpdateRow.update_id).where(ProcessedUpdateRow.update_id == update_id)
+            return (await connection.execute(query)).first() is not None
+
+    async def mark(self, update_id: int) -> None:
+        async with self.engine.begin() as connection:
+            await mark_in(connection, update_id)
+
+    async def forget_old(self) -> int:
+        """Drop ids older than KEEP (a periodic job; safe on several instances)."""
+        async with self.engine.begin() as connection:
+            result = await connection.execute(
+                delete(ProcessedUpdateRow).where(ProcessedUpdateRow.handled_at < utcnow() - KEEP)
+            )
+            return result.rowcount or 0
