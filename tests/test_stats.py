@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,10 @@ from bot.reports.stats import cuadros, render_csv, render_png, render_text, shar
 from storage.db import session_factory
 from storage.stats import SqlStats
 from tests import report_fixture as fx
+
+# Its fixture writes known counts straight into a SQLite file (tests/report_fixture.py); the same
+# views, exports and statistics are checked on PostgreSQL by tests/test_exports_pg.py.
+pytestmark = pytest.mark.skipif(os.environ.get("TEST_DATABASE") == "postgres", reason="SQLite fixture")
 
 
 @pytest.fixture
