@@ -65,6 +65,8 @@ async def match_organisation(
         return name, same, []
     pool = await uow.organisations.names_of_type(kind, _SIMILAR_POOL)
     keys = {normalize_organisation(org.name): org for org in pool}
+    if key in keys:  # registered by someone else since the lookup above
+        return name, keys[key], []
     close = difflib.get_close_matches(key, list(keys), n=SIMILAR_LIMIT, cutoff=0.6)
     return name, None, [keys[k] for k in close]
 
