@@ -129,8 +129,14 @@ def environment(server: FakeTelegram, **extra: str) -> dict[str, str]:
     return env
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def saturation(
-    server: FakeTelegram, plan: Callable[[int], list[Step]], people: int, first: int
+    server: FakeTelegram, plan: Callable[[int], list[Step]], people: int, first: int, pid: int
 ) -> dict:
     persons = [(server.person(first + n, f"P{n}"), plan(first + n)) for n in range(people)]
     latencies: list[float] = []
@@ -139,11 +145,12 @@ async def saturation(
         for item in steps:
             await step(person, item, latencies)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds(pid)
     await asyncio.gather(*(run(person, steps) for person, steps in persons))
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu
     return {"people": people, "updates": len(latencies), "seconds": round(elapsed, 2),
-            "updates_per_s": round(len(latencies) / elapsed, 1)}  # fmt: skip
+            "updates_per_s": round(len(latencies) / elapsed, 1),
+            "bot_cpu_ms_per_update": round(cpu * 1000 / len(latencies), 2)}  # fmt: skip
 
 
 async def steady(
@@ -224,7 +231,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         for name, process, plan in (("echo", echo, echo_journey), ("participa", bot, journey)):
             await process.start(server)
             try:
-                result[f"{name}_saturation"] = await saturation(server, plan, args.people, 1_000_000)
+                pid = process.process.pid
+                result[f"{name}_saturation"] = await saturation(server, plan, args.people, 1_000_000, pid)
                 if args.profile and name == "participa":
                     result["profile"] = await profile(process, server, plan, args, folder)
                 result[f"{name}_steady"] = await steady(server, plan, args.rate, args.seconds, 3_000_000)
@@ -255,7 +263,7 @@ async def profile(
         "py-spy", "record", "--pid", str(process.process.pid), "--output", str(out), "--format", "raw",
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
-    await saturation(server, plan, args.people, 2_000_000)
+    await saturation(server, plan, args.people, 2_000_000, process.process.pid)
     spy.send_signal(2)
     await spy.wait()
     return str(out)
