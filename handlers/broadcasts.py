@@ -23,7 +23,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
@@ -37,6 +36,7 @@ from bot.services.ports import UnitOfWork
 from bot.services.roles import roles_of
 from handlers import views
 from handlers.callbacks import BroadcastCb, BroadcastKindCb, BroadcastTargetCb
+from handlers.keyboards import InlineKeyboard
 from handlers.labels import theme_label
 from storage.outbox import OutboxStore
 from storage.uow import SqlUnitOfWork
@@ -89,7 +89,7 @@ async def difundir(message: Message, state: FSMContext, uow: UnitOfWork) -> None
         return
     await state.set_state(Broadcasting.kind)
     await state.update_data({DRAFT: {}})
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for kind in AudienceKind:
         builder.button(text=_kind_label(kind), callback_data=BroadcastKindCb(kind=kind.value))
     await message.answer(
@@ -116,7 +116,7 @@ async def kind_chosen(
         return
     await state.set_state(Broadcasting.target)
     await state.update_data({DRAFT: {"kind": kind.value}})
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for target, label in options:
         text = theme_label(target) if kind is AudienceKind.THEME else label
         builder.button(text=text[:60], callback_data=BroadcastTargetCb(target=target))
@@ -166,7 +166,7 @@ async def message_given(message: Message, state: FSMContext) -> None:
     await state.set_state(Broadcasting.confirm)
     await state.update_data({DRAFT: draft})
     await _send(message.bot, message.chat.id, Rendered(text=text, photo=photo, document=document))
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("📣 Enviar"), callback_data=BroadcastCb(action="send", id=0))
     builder.button(text=_("✏️ Cambiar el mensaje"), callback_data=BroadcastCb(action="edit", id=0))
     builder.button(text=_("Cancelar"), callback_data=BroadcastCb(action="cancel", id=0))
@@ -233,7 +233,7 @@ async def stop(query: CallbackQuery, callback_data: BroadcastCb, uow: UnitOfWork
 
 
 def stop_keyboard(broadcast_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("⏹ Detener"), callback_data=BroadcastCb(action="stop", id=broadcast_id))
     return builder.as_markup()
 

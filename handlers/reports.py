@@ -21,7 +21,6 @@ from aiogram.types import BufferedInputFile, CallbackQuery, FSInputFile, InlineK
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
@@ -33,6 +32,7 @@ from bot.reports.writers import FORMATS
 from bot.services import reports as service
 from bot.services.ports import UnitOfWork
 from handlers.callbacks import ExportCb
+from handlers.keyboards import InlineKeyboard
 from storage.exports import export_to_file
 
 log = logging.getLogger(__name__)
@@ -58,14 +58,14 @@ _charts = threading.Lock()  # matplotlib draws one chart at a time
 
 
 def datasets_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for name in DATASETS:
         builder.button(text=str(DATASET_LABELS[name]), callback_data=ExportCb(dataset=name))
     return builder.adjust(2).as_markup()
 
 
 def formats_keyboard(dataset: str) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for fmt in FORMATS:
         builder.button(text=FORMAT_LABELS[fmt], callback_data=ExportCb(dataset=dataset, fmt=fmt))
     return builder.adjust(2).as_markup()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.workshops import Registrant, Registration, RegistrationStatus, Workshop
 from bot.services.workshops import WorkshopInfo
 from handlers.callbacks import MenuCb
+from handlers.keyboards import InlineKeyboard
 from handlers.workshop_callbacks import ManageCb, MaterialCb, PresentCb, RegistrationCb, WorkshopCb
 
 MAX_PRESENT_BUTTONS = 60
@@ -19,7 +19,7 @@ def _short(text: str, limit: int = 40) -> str:
 
 
 def workshop_list(infos: list[WorkshopInfo], managed: set[int]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     sizes = []
     for number, info in enumerate(infos, start=1):
         workshop = info.workshop
@@ -38,7 +38,7 @@ def workshop_list(infos: list[WorkshopInfo], managed: set[int]) -> InlineKeyboar
 
 def detail(info: WorkshopInfo, managed: bool) -> InlineKeyboardMarkup:
     workshop = info.workshop
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     mine = info.mine
     if mine is None:
         if info.seats_left > 0:
@@ -59,7 +59,7 @@ def detail(info: WorkshopInfo, managed: bool) -> InlineKeyboardMarkup:
     return builder.adjust(1).as_markup()
 
 
-def _registration_buttons(builder: InlineKeyboardBuilder, registration: Registration) -> None:
+def _registration_buttons(builder: InlineKeyboard, registration: Registration) -> None:
     if registration.status is RegistrationStatus.OFRECIDA:
         builder.button(
             text=_("✅ Aceptar"), callback_data=RegistrationCb(action="accept", id=registration.id)
@@ -78,7 +78,7 @@ def _registration_buttons(builder: InlineKeyboardBuilder, registration: Registra
 
 
 def join_waitlist(workshop: Workshop) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(
         text=_("⏳ Unirme a la lista de espera"), callback_data=WorkshopCb(action="wait", id=workshop.id)
     )
@@ -87,13 +87,13 @@ def join_waitlist(workshop: Workshop) -> InlineKeyboardMarkup:
 
 
 def registration_actions(registration: Registration) -> InlineKeyboardMarkup | None:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     _registration_buttons(builder, registration)
     return builder.adjust(2).as_markup() if list(builder.buttons) else None
 
 
 def my_registrations(items: list[tuple[Registration, Workshop, int | None]]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     sizes = []
     for number, (registration, workshop, _position) in enumerate(items, start=1):
         if workshop.status == "cancelado":
@@ -119,7 +119,7 @@ def my_registrations(items: list[tuple[Registration, Workshop, int | None]]) -> 
 
 
 def materials(workshop: Workshop) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for index, material in enumerate(workshop.materials):
         if material.url:
             builder.button(text="🔗 " + _short(material.title, 60), url=material.url)
@@ -131,13 +131,13 @@ def materials(workshop: Workshop) -> InlineKeyboardMarkup:
 
 
 def announcement(workshop_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("Ver e inscribirme"), callback_data=WorkshopCb(action="view", id=workshop_id))
     return builder.as_markup()
 
 
 def reminder(registration_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(
         text=_("Cancelar mi inscripción"), callback_data=RegistrationCb(action="cancel", id=registration_id)
     )
@@ -145,7 +145,7 @@ def reminder(registration_id: int) -> InlineKeyboardMarkup:
 
 
 def offer(registration_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("✅ Aceptar"), callback_data=RegistrationCb(action="accept", id=registration_id))
     builder.button(text=_("Liberar"), callback_data=RegistrationCb(action="release", id=registration_id))
     return builder.adjust(2).as_markup()
@@ -155,7 +155,7 @@ def offer(registration_id: int) -> InlineKeyboardMarkup:
 
 
 def manage(workshop: Workshop) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("👥 Inscritos"), callback_data=ManageCb(action="roster", id=workshop.id))
     builder.button(text=_("📋 Asistencia (QR)"), callback_data=ManageCb(action="attendance", id=workshop.id))
     if workshop.status == "programado":
@@ -171,7 +171,7 @@ def manage(workshop: Workshop) -> InlineKeyboardMarkup:
 
 
 def choose_workshop(infos: list[WorkshopInfo], action: str) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for info in infos:
         builder.button(
             text=_short(info.workshop.title, 60), callback_data=ManageCb(action=action, id=info.workshop.id)
@@ -180,7 +180,7 @@ def choose_workshop(infos: list[WorkshopInfo], action: str) -> InlineKeyboardMar
 
 
 def confirm_cancel(workshop: Workshop) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(
         text=_("Sí, cancelar el taller"), callback_data=ManageCb(action="cancel_yes", id=workshop.id)
     )
@@ -189,7 +189,7 @@ def confirm_cancel(workshop: Workshop) -> InlineKeyboardMarkup:
 
 
 def attendance(registrants: list[Registrant]) -> InlineKeyboardMarkup | None:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     confirmed = [r for r in registrants if r.registration.status is RegistrationStatus.CONFIRMADA]
     for registrant in confirmed[:MAX_PRESENT_BUTTONS]:
         mark = "✅" if registrant.registration.attended_at else "☐"

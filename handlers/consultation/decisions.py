@@ -27,7 +27,6 @@ from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.delivery.render import Rendered, renderer
 from bot.domain.commitments import REASON_MAX, AlreadyDecided, Disposition, check_text
@@ -41,6 +40,7 @@ from handlers.consultation import keyboards, views
 from handlers.consultation.browse import show
 from handlers.consultation.callbacks import CommitmentCb, DecisionCb, ModerationCb
 from handlers.consultation.states import Deciding
+from handlers.keyboards import InlineKeyboard
 
 router = Router(name="decisions")
 
@@ -243,7 +243,7 @@ async def moderation_pressed(
 def _open_commitment(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
     if payload.get("target") != service.Target.COMMITMENT or not payload.get("id"):
         return None
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=views.open_commitment_label(), callback_data=CommitmentCb(a="show", id=payload["id"]))
     return builder.as_markup()
 

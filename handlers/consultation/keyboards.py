@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.commitments import SMART, Criterion, Disposition, Rating, Support
 from bot.domain.reference import FEATURED_REGIONS, REGIONS, Theme
@@ -13,11 +12,12 @@ from bot.services.dispositions import Comments
 from handlers.callbacks import MenuCb
 from handlers.consultation import views
 from handlers.consultation.callbacks import CommitmentCb, DecisionCb, FeedbackCb, ModerationCb, ProposalCb
+from handlers.keyboards import InlineKeyboard
 from handlers.labels import theme_label
 
 
 def themes(overview: Overview) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for theme, count in overview.counts.items():
         builder.button(text=views.theme_button(theme, count), callback_data=CommitmentCb(a="theme", t=theme))
     builder.button(text=_("⬅️ Menú"), callback_data=MenuCb(action="menu"))
@@ -25,7 +25,7 @@ def themes(overview: Overview) -> InlineKeyboardMarkup:
 
 
 def theme_page(page: Page) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for card in page.cards:
         builder.button(text=views.commitment_button(card), callback_data=CommitmentCb(a="show", id=card.id))
     sizes = [1] * len(page.cards)
@@ -49,7 +49,7 @@ def theme_page(page: Page) -> InlineKeyboardMarkup:
 
 def commitment(reading: Reading) -> InlineKeyboardMarkup:
     card = reading.card
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if reading.own is None:
         builder.button(
             text=_("💬 Opinar"), callback_data=CommitmentCb(a="opine", id=card.id, v=card.version.id)
@@ -67,7 +67,7 @@ def commitment(reading: Reading) -> InlineKeyboardMarkup:
 
 
 def support(version_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for value, label in (
         (Support.DE_ACUERDO, _("👍 De acuerdo")),
         (Support.CON_CAMBIOS, _("✍️ De acuerdo con cambios")),
@@ -78,7 +78,7 @@ def support(version_id: int) -> InlineKeyboardMarkup:
 
 
 def rating(criterion: Criterion, version_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for value in Rating:
         builder.button(
             text=views.rating_label(value),
@@ -88,13 +88,13 @@ def rating(criterion: Criterion, version_id: int) -> InlineKeyboardMarkup:
 
 
 def comment(version_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=views.no_comment_label(), callback_data=FeedbackCb(s="nocomment", v=version_id))
     return builder.as_markup()
 
 
 def summary(version_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("✏️ Apoyo"), callback_data=FeedbackCb(s="change", x="support", v=version_id))
     for criterion in SMART:
         builder.button(
@@ -107,7 +107,7 @@ def summary(version_id: int) -> InlineKeyboardMarkup:
 
 
 def after_saving(commitment_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("📄 Volver al compromiso"), callback_data=CommitmentCb(a="show", id=commitment_id))
     builder.button(text=_("📝 Ver otros compromisos"), callback_data=CommitmentCb(a="themes", n=True))
     return builder.adjust(1).as_markup()
@@ -115,7 +115,7 @@ def after_saving(commitment_id: int) -> InlineKeyboardMarkup:
 
 # -- proposals -----------------------------------------------------------------------------------
 def proposal_themes() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for theme in Theme:
         builder.button(text=theme_label(theme), callback_data=ProposalCb(s="theme", x=theme.value))
     return builder.adjust(2).as_markup()
@@ -123,7 +123,7 @@ def proposal_themes() -> InlineKeyboardMarkup:
 
 def proposal_regions(own_region: str | None) -> InlineKeyboardMarkup:
     """The person's own region first, then the regions of the first workshops, then every other one."""
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     sizes = []
     if own_region:
         builder.button(text=views.your_region(own_region), callback_data=ProposalCb(s="region", x=own_region))
@@ -140,13 +140,13 @@ def proposal_regions(own_region: str | None) -> InlineKeyboardMarkup:
 
 
 def responsible_unknown() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=views.unknown_label(), callback_data=ProposalCb(s="unknown"))
     return builder.as_markup()
 
 
 def proposal_summary() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for field, label in (
         ("theme", _("✏️ Tema")),
         ("region", _("✏️ Región")),
@@ -162,7 +162,7 @@ def proposal_summary() -> InlineKeyboardMarkup:
 
 # -- dispositions --------------------------------------------------------------------------------
 def dispositions() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for value in Disposition:
         builder.button(
             text=views.disposition_label(value), callback_data=DecisionCb(s="choose", x=value.value)
@@ -172,7 +172,7 @@ def dispositions() -> InlineKeyboardMarkup:
 
 
 def comments(page: Comments) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for feedback in page.feedback:
         label = _("↩️ Mostrar #{id}") if feedback.hidden else _("🛡️ Ocultar #{id}")
         builder.button(
@@ -205,7 +205,7 @@ def comments(page: Comments) -> InlineKeyboardMarkup:
 
 
 def confirm_disposition() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("✅ Registrar y avisar"), callback_data=DecisionCb(s="confirm"))
     builder.button(text=_("Cancelar"), callback_data=DecisionCb(s="cancel"))
     return builder.adjust(1).as_markup()
