@@ -53,6 +53,7 @@ class App:
     i18n: I18n
     sender: Sender
     in_flight: InFlight
+    once: OnceOnly | None
 
     async def close(self) -> None:
         await self.dispatcher.fsm.events_isolation.close()
@@ -104,7 +105,7 @@ def make_dispatcher(
     i18n: I18n,
     sender: Sender,
     in_flight: InFlight | None = None,
-    once_only: bool = True,
+    once: OnceOnly | None = None,
 ) -> Dispatcher:
     # One update at a time per chat: a person's answers are taken in the order they were sent.
     dispatcher = Dispatcher(storage=state.storage, events_isolation=state.isolation)
@@ -115,8 +116,8 @@ def make_dispatcher(
     if in_flight is not None:
         dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(UpdateLog())
-    if once_only:  # a resent update (same update_id) is handled once
-        dispatcher.update.outer_middleware(OnceOnly(UpdateLedger(engine)))
+    if once is not None:  # a resent update (same update_id) is handled once
+        dispatcher.update.outer_middleware(once)
     flood = FloodLimit(i18n, settings.default_locale, limit=settings.flood_limit, redis=state.redis)
     dispatcher.update.outer_middleware(flood)
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(session_factory(engine), sender.wake))
@@ -145,7 +146,8 @@ async def create_app(settings: Settings, once_only: bool = True) -> App:
     )  # fmt: skip
     in_flight = InFlight()
     state = make_state(settings, engine)
-    dispatcher = make_dispatcher(settings, engine, state, i18n, sender, in_flight, once_only)
+    once = OnceOnly(UpdateLedger(engine)) if once_only else None
+    dispatcher = make_dispatcher(settings, engine, state, i18n, sender, in_flight, once)
     return App(
         settings=settings,
         engine=engine,
@@ -154,6 +156,7 @@ async def create_app(settings: Settings, once_only: bool = True) -> App:
         i18n=i18n,
         sender=sender,
         in_flight=in_flight,
+        once=once,
     )
 
 
@@ -194,6 +197,8 @@ def make_scheduler(app: App) -> AsyncIOScheduler:
     scheduler.add_job(
         UpdateLedger(app.engine).forget_old, "interval", hours=1, id="forget-old-updates", **options
     )
+    if app.once is not None:
+        scheduler.add_job(app.once.ledger.flush, "interval", seconds=1, id="mark-updates", **options)
     return scheduler
 
 
@@ -222,6 +227,8 @@ async def _finish(app: App, scheduler: AsyncIOScheduler | None) -> None:
         with contextlib.suppress(Exception):
             scheduler.shutdown(wait=False)
     await app.sender.stop()
+    if app.once is not None:
+        await app.once.ledger.flush()
     log.info("stopped")
 
 
@@ -230,6 +237,8 @@ async def run_polling(app: App) -> None:
     me = await bot.get_me()
     log.info("started as @%s (polling)", me.username)
     await bot.delete_webhook(drop_pending_updates=False)
+    if app.once is not None:  # only this process receives updates now (handlers/once.py)
+        app.once.newer_than = await app.once.ledger.newest()
     scheduler = await _publish_and_start(app)
     try:
         # SIGTERM/SIGINT stop the polling (aiogram's handle_signals); updates in hand go on as tasks.

@@ -2,6 +2,11 @@
 
 OnceOnly skips an update whose id is already in the ledger (Telegram resends an update it got no
 answer for); the id is recorded with the update's first commit or right after it is handled.
+
+Polling (`newer_than` set at start to the newest id in the ledger): only this process receives
+updates, and aiogram never hands it one twice, so an id above that mark cannot have been handled
+before and needs no lookup; ids of updates that commit nothing are written in batches (a crash
+can lose the last second of them: those views may be shown again after a restart, nothing more).
 InFlight counts the updates in hand, so that a stopping instance can finish them before it exits.
 """
 
@@ -22,18 +27,23 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 class OnceOnly(BaseMiddleware):
     def __init__(self, ledger: UpdateLedger) -> None:
         self.ledger = ledger
+        self.newer_than: int | None = None  # polling: see the module's docstring
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if not isinstance(event, Update):
             return await handler(event, data)
-        if await self.ledger.handled(event.update_id):
+        polling = self.newer_than is not None and event.update_id > self.newer_than
+        if not polling and await self.ledger.handled(event.update_id):
             data["outcome"] = "duplicate"
             return None
         data["mark_update"] = event.update_id  # the unit of work records it with its first commit
         result = await handler(event, data)
         uow = data.get("uow")
         if uow is None or not uow.marked:
-            await self.ledger.mark(event.update_id)
+            if polling:
+                self.ledger.mark_soon(event.update_id)
+            else:
+                await self.ledger.mark(event.update_id)
         return result
 
 

@@ -2,9 +2,10 @@
 was not yet confirmed (polling); an update id found here was handled and is skipped.
 
 The id is written in the same transaction as the first commit of the update's unit of work (see
-SqlUnitOfWork.commit), so "the change is saved" and "the update is handled" cannot come apart;
-updates whose handler commits nothing (a view, a step kept in the conversation state) are marked
-right after they are handled.
+SqlUnitOfWork.commit), so "the change is saved" and "the update is handled" cannot come apart.
+Updates whose handler commits nothing (a view, a step kept in the conversation state) are marked
+right after they are handled (webhook), or with the next batch a second later (polling: see
+handlers/once.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
@@ -38,6 +39,7 @@ async def mark_in(session: AsyncSession | AsyncConnection, update_id: int) -> No
 class UpdateLedger:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._batch: list[int] = []
 
     async def handled(self, update_id: int) -> bool:
         async with self.engine.connect() as connection:
@@ -47,6 +49,22 @@ class UpdateLedger:
     async def mark(self, update_id: int) -> None:
         async with self.engine.begin() as connection:
             await mark_in(connection, update_id)
+
+    def mark_soon(self, update_id: int) -> None:
+        """Mark with the next `flush` (one transaction for all of them)."""
+        self._batch.append(update_id)
+
+    async def flush(self) -> None:
+        batch, self._batch = self._batch, []
+        if batch:
+            async with self.engine.begin() as connection:
+                for update_id in batch:
+                    await mark_in(connection, update_id)
+
+    async def newest(self) -> int:
+        """The highest update id handled so far (0 if none)."""
+        async with self.engine.connect() as connection:
+            return (await connection.execute(select(func.max(ProcessedUpdateRow.update_id)))).scalar() or 0
 
     async def forget_old(self) -> int:
         """Drop ids older than KEEP (a periodic job; safe on several instances)."""
