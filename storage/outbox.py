@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.domain.clock import utcnow
 from bot.domain.deliveries import DeliveryStatus
+from storage.db import session_factory
 from storage.models import DeliveryRow, PersonRow
 
 PENDIENTE, ENVIANDO = DeliveryStatus.PENDIENTE.value, DeliveryStatus.ENVIANDO.value
@@ -34,7 +35,7 @@ class Claimed:
 
 class OutboxStore:
     def __init__(self, engine: AsyncEngine) -> None:
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.sessions = session_factory(engine)
         self.postgres = engine.dialect.name == "postgresql"
 
     async def claim(self, worker: str, limit: int, now: datetime | None = None) -> list[Claimed]:
