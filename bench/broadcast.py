@@ -61,12 +61,7 @@ async def run(recipients: int, rate: float) -> dict[str, object]:
             Bot(DEFAULT_TOKEN, session=session), OutboxStore(engine), make_i18n("es"), RateLimiter(rate)
         )
         started = time.perf_counter()
-        while True:  # until every delivery is settled (a 429 would leave one due a little later)
-            if await sender.run_once():
-                continue
-            if await sender.store.next_due() is None:
-                break
-            await asyncio.sleep(0.05)
+        await sender.drain()  # until every delivery is settled (a 429 leaves one due a little later)
         elapsed = time.perf_counter() - started
         delivered = {chat: texts.count(TEXT) for chat, texts in server.delivered.items()}
         await session.close()

@@ -69,15 +69,9 @@ def sender_for(bot: Bot, engine: AsyncEngine, rate: float = 1000.0, **kwargs: ob
     return Sender(bot, OutboxStore(engine), make_i18n("es"), limiter, **kwargs)
 
 
-async def drain(sender: Sender, within: float = 1.5) -> None:
-    """Send until nothing is due within `within` seconds (a 429's retry_after of 1 s is waited for)."""
-    while True:
-        if await sender.run_once():
-            continue
-        due = await sender.store.next_due()
-        if due is None or due > datetime.now(UTC) + timedelta(seconds=within):
-            return
-        await asyncio.sleep(0.05)
+async def drain(sender: Sender) -> None:
+    """Send until nothing is due within 1.5 s (a 429's retry_after of 1 s is waited for)."""
+    await sender.drain(within=1.5)
 
 
 async def statuses(engine: AsyncEngine) -> dict[str, int]:

@@ -38,6 +38,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.delivery.ratelimit import IN_SENDER, RateLimiter
 from bot.delivery.render import RENDERERS, Rendered, Skip, translating
+from bot.domain.clock import utcnow
 from storage.outbox import Claimed, OutboxStore
 
 log = logging.getLogger("participa.delivery")
@@ -133,6 +134,17 @@ class Sender:
 
         await asyncio.gather(*(work() for _ in range(min(self.concurrency, len(batch)))))
         return len(batch)
+
+    async def drain(self, within: float | None = None) -> None:
+        """Send until nothing is due within `within` seconds (None: until nothing is pending at all),
+        for one-off runs such as benchmarks and tests; the running bot uses `start`."""
+        while True:
+            if await self.run_once():
+                continue
+            due = await self.store.next_due()
+            if due is None or (within is not None and due > utcnow() + timedelta(seconds=within)):
+                return
+            await asyncio.sleep(0.05)
 
     async def deliver(self, item: Claimed) -> None:
         render = RENDERERS.get(item.kind)
