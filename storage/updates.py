@@ -24,16 +24,17 @@ from storage.models import ProcessedUpdateRow
 KEEP = timedelta(days=2)
 
 
-def mark_statement(dialect: str, update_id: int) -> Any:
+def mark_statement(dialect: str, *update_ids: int) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(ProcessedUpdateRow).values(update_id=update_id, handled_at=utcnow())
+    now = utcnow()
+    statement = insert(ProcessedUpdateRow).values([{"update_id": i, "handled_at": now} for i in update_ids])
     return statement.on_conflict_do_nothing(index_elements=["update_id"])
 
 
-async def mark_in(session: AsyncSession | AsyncConnection, update_id: int) -> None:
-    """Record the update as handled inside the caller's transaction (idempotent)."""
+async def mark_in(session: AsyncSession | AsyncConnection, *update_ids: int) -> None:
+    """Record the updates as handled inside the caller's transaction (idempotent)."""
     bind = session.bind if isinstance(session, AsyncSession) else session
-    await session.execute(mark_statement(bind.dialect.name, update_id))
+    await session.execute(mark_statement(bind.dialect.name, *update_ids))
 
 
 class UpdateLedger:
@@ -58,8 +59,8 @@ class UpdateLedger:
         batch, self._batch = self._batch, []
         if batch:
             async with self.engine.begin() as connection:
-                for update_id in batch:
-                    await mark_in(connection, update_id)
+                for start in range(0, len(batch), 400):  # two parameters per row, well within limits
+                    await mark_in(connection, *batch[start : start + 400])
 
     async def newest(self) -> int:
         """The highest update id handled so far (0 if none)."""

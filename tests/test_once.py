@@ -55,3 +55,13 @@ async def test_polling_skips_lookups_above_the_mark_and_marks_in_batches(engine:
     await ledger.flush()
     assert [await ledger.handled(update_id) for update_id in (6, 8, 9)] == [True, True, True]
     assert await ledger.newest() == 9
+
+
+async def test_a_large_batch_of_marks_is_written_in_one_flush(engine: AsyncEngine) -> None:
+    ledger = UpdateLedger(engine)
+    for update_id in range(1, 1001):
+        ledger.mark_soon(update_id)
+    ledger.mark_soon(1000)  # the same id twice is harmless
+    await ledger.flush()
+    assert await ledger.newest() == 1000
+    assert await ledger.handled(1) and await ledger.handled(401) and not await ledger.handled(1001)
