@@ -202,6 +202,9 @@ def make_scheduler(app: App) -> AsyncIOScheduler:
     return scheduler
 
 
+# Conversations a polling process keeps in memory (a few kB each at most).
+CONVERSATIONS_IN_MEMORY = 20_000
+
 # How long a stopping instance waits for the updates in hand (a platform's SIGKILL follows SIGTERM
 # after about 30 seconds on most hosts).
 DRAIN_SECONDS = 20.0
@@ -237,8 +240,11 @@ async def run_polling(app: App) -> None:
     me = await bot.get_me()
     log.info("started as @%s (polling)", me.username)
     await bot.delete_webhook(drop_pending_updates=False)
-    if app.once is not None:  # only this process receives updates now (handlers/once.py)
-        app.once.newer_than = await app.once.ledger.newest()
+    # Only this process receives the bot's updates now: what it handled and wrote is all there is.
+    if app.once is not None:
+        app.once.newer_than = await app.once.ledger.newest()  # handlers/once.py
+    if isinstance(dispatcher.storage, SqlStorage):
+        dispatcher.storage.remember(CONVERSATIONS_IN_MEMORY)  # storage/fsm.py
     scheduler = await _publish_and_start(app)
     try:
         # SIGTERM/SIGINT stop the polling (aiogram's handle_signals); updates in hand go on as tasks.

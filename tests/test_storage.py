@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from aiogram.fsm.storage.base import StorageKey
 from alembic import command
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import event, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -127,6 +127,46 @@ async def test_fsm_state_survives_a_new_engine(database_url: str, engine: AsyncE
     finally:
         await other_engine.dispose()
     assert await storage.get_state(StorageKey(bot_id=1, chat_id=43, user_id=43)) is None
+
+
+async def test_fsm_storage_of_webhook_instances_reads_what_another_one_wrote(engine: AsyncEngine) -> None:
+    """Behind a webhook a conversation may alternate between instances: no instance trusts memory."""
+    key = StorageKey(bot_id=1, chat_id=44, user_id=44)
+    first, second = SqlStorage(engine), SqlStorage(engine)
+    await first.set_state(key, Onboarding.name)
+    assert await second.get_state(key) == Onboarding.name.state
+    await second.set_state(key, Onboarding.region)
+    await second.update_data(key, {"name": "Ana"})
+    assert await first.get_state(key) == Onboarding.region.state
+    assert await first.get_data(key) == {"name": "Ana"}
+
+
+async def test_fsm_storage_of_the_polling_process_reads_from_memory(engine: AsyncEngine) -> None:
+    key = StorageKey(bot_id=1, chat_id=45, user_id=45)
+    storage = SqlStorage(engine)
+    storage.remember(2)
+    await storage.set_state(key, Onboarding.name)
+    await storage.update_data(key, {"name": "Ana", "answers": {"a": 1}})
+    statements: list[str] = []
+
+    def seen(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        assert await storage.get_state(key) == Onboarding.name.state
+        data = await storage.get_data(key)
+        data["answers"]["a"] = 2  # a copy: changing it changes nothing stored
+        assert await storage.get_data(key) == {"name": "Ana", "answers": {"a": 1}}
+        assert statements == []
+        await storage.set_state(key, Onboarding.region)  # written through
+        assert len(statements) == 1 and await storage.get_state(key) == Onboarding.region.state
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert await SqlStorage(engine).get_data(key) == {"name": "Ana", "answers": {"a": 1}}
+    for chat in (46, 47):  # the least recently used conversation leaves memory, not the database
+        await storage.get_state(StorageKey(bot_id=1, chat_id=chat, user_id=chat))
+    assert len(storage._cache) == 2 and await storage.get_state(key) == Onboarding.region.state
 
 
 async def test_conversations_are_in_the_database_unless_redis_is_configured(engine: AsyncEngine) -> None:
