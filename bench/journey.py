@@ -1,6 +1,6 @@
 """The journey of DESIGN.md section 4 through the HTTP Bot API, next to a bare aiogram echo bot.
 
-    python bench/journey.py [--people 200] [--rate 100] [--seconds 20] [--database-url URL]
+    python bench/journey.py [--people 200] [--rate 100 [50 ...]] [--seconds 20] [--database-url URL]
 
 Simulated people (bot.fakeapi.FakePerson) start, consent, fill in their profile, register for a
 workshop, open a draft commitment and give SMART feedback: 23 updates each, every one waiting for
@@ -235,7 +235,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 result[f"{name}_saturation"] = await saturation(server, plan, args.people, 1_000_000, pid)
                 if args.profile and name == "participa":
                     result["profile"] = await profile(process, server, plan, args, folder)
-                result[f"{name}_steady"] = await steady(server, plan, args.rate, args.seconds, 3_000_000)
+                result[f"{name}_steady"] = [
+                    await steady(server, plan, rate, args.seconds, 3_000_000 + k * 100_000)
+                    for k, rate in enumerate(args.rate)
+                ]
             finally:
                 await process.stop()
             server_people_reset(server)
@@ -272,7 +275,9 @@ async def profile(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=200, help="saturation: people at once")
-    parser.add_argument("--rate", type=float, default=100.0, help="steady: updates per second offered")
+    parser.add_argument(
+        "--rate", type=float, nargs="+", default=[100.0], help="steady: updates/s offered (each in turn)"
+    )
     parser.add_argument("--seconds", type=float, default=20.0, help="steady: how long")
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     parser.add_argument("--postgres", action="store_true", help="use TEST_POSTGRES_URL (emptied!)")
