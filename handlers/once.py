@@ -2,12 +2,13 @@
 
 OnceOnly skips an update whose id is already in the ledger (Telegram resends an update it got no
 answer for); the id is recorded with the update's first commit or right after it is handled.
+InFlight counts the updates in hand, so that a stopping instance can finish them before it exits.
 
 Polling (`newer_than` set at start to the newest id in the ledger): only this process receives
-updates, and aiogram never hands it one twice, so an id above that mark cannot have been handled
-before and needs no lookup; ids of updates that commit nothing are written in batches (a crash
-can lose the last second of them: those views may be shown again after a restart, nothing more).
-InFlight counts the updates in hand, so that a stopping instance can finish them before it exits.
+updates and aiogram never hands it one twice, so an id above that mark cannot have been handled
+before and needs no lookup. The ids of such updates that commit nothing are written once a second,
+in one batch: Telegram resends after a crash only the updates of the last `getUpdates` not yet
+confirmed, so at worst a few of those (views, conversation steps) are handled a second time.
 """
 
 from __future__ import annotations
@@ -32,15 +33,15 @@ class OnceOnly(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if not isinstance(event, Update):
             return await handler(event, data)
-        polling = self.newer_than is not None and event.update_id > self.newer_than
-        if not polling and await self.ledger.handled(event.update_id):
+        fresh = self.newer_than is not None and event.update_id > self.newer_than
+        if not fresh and await self.ledger.handled(event.update_id):
             data["outcome"] = "duplicate"
             return None
         data["mark_update"] = event.update_id  # the unit of work records it with its first commit
         result = await handler(event, data)
         uow = data.get("uow")
         if uow is None or not uow.marked:
-            if polling:
+            if fresh:
                 self.ledger.mark_soon(event.update_id)
             else:
                 await self.ledger.mark(event.update_id)
