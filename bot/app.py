@@ -83,11 +83,27 @@ class SharedState:
     redis: Any = None  # a redis.asyncio.Redis when REDIS_URL is set
 
 
+# How long a chat's lock in Redis lasts (REDIS_URL) unless released first. It is held while one update
+# of the chat is handled: the wait for a slot of InFlight (handlers/once.py), then the handler's
+# database work and direct replies over HTTP; exports run in background tasks, outside it. That takes
+# under a second, up to 3.3 s measured with two instances on a loaded 2-core machine. When its holder
+# dies (kill -9, out of memory, host lost), the lock stays until it expires and that person's updates
+# wait: with aiogram's 60 s, a resend would wait past the 30 s load balancers commonly allow a request,
+# and the person waited a minute. 15 s is several times the longest hold measured, a wait for a dead
+# holder's lock plus the update's own handling stays within those 30 s, and Telegram resends an
+# update for far longer. A handler holding it longer would lose it: the chat's next update could start
+# meanwhile, and the release would fail into the error handler (what was committed stays).
+# No blocking_timeout: a waiting update waits at most until the holder is done or its lock expired;
+# giving up sooner would go through the error handler, which answers 200 (Telegram does not resend)
+# and asks the person to repeat the step.
+CHAT_LOCK_SECONDS = 15
+
+
 def make_state(settings: Settings, engine: AsyncEngine) -> SharedState:
     """By default conversation state is in the database and one process takes a chat's updates one
     at a time. With REDIS_URL, every instance shares Redis: aiogram's RedisStorage for the state, its
-    lock per chat (RedisEventIsolation) so no two instances handle one chat at once, and the flood
-    counter."""
+    lock per chat (RedisEventIsolation, lasting CHAT_LOCK_SECONDS) so no two instances handle one chat
+    at once, and the flood counter."""
     if not settings.redis_url:
         return SharedState(SqlStorage(engine), SimpleEventIsolation())
     from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
@@ -95,7 +111,8 @@ def make_state(settings: Settings, engine: AsyncEngine) -> SharedState:
 
     redis = Redis.from_url(settings.redis_url)
     storage = RedisStorage(redis, key_builder=DefaultKeyBuilder(prefix="participa", with_destiny=True))
-    return SharedState(storage, storage.create_isolation(), redis)
+    isolation = storage.create_isolation(lock_kwargs={"timeout": CHAT_LOCK_SECONDS})
+    return SharedState(storage, isolation, redis)
 
 
 def make_dispatcher(

@@ -10,11 +10,13 @@ import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.methods import AnswerCallbackQuery, SendMessage, TelegramMethod
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import make_i18n
-from bot.delivery.ratelimit import RateLimiter
+from bot.delivery.ratelimit import RateLimiter, ReplyCounter
 from bot.delivery.render import Rendered, Skip, renderer
 from bot.delivery.sender import Sender
 from bot.domain.deliveries import Outgoing, Priority
@@ -206,3 +208,16 @@ async def test_a_person_who_writes_again_becomes_reachable(engine: AsyncEngine) 
         assert (await came_back(uow, person)).reachable
     async with SqlUnitOfWork(session_factory(engine)) as uow:
         assert (await get_person(uow, 700)).reachable
+
+
+async def test_a_button_press_answered_too_late_does_not_fail_the_update(bot: Bot) -> None:
+    """Handled after Telegram's answer window (resent after an instance died): the handler goes on."""
+    too_old = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+
+    async def refuse(_bot: Bot, method: TelegramMethod) -> object:
+        raise TelegramBadRequest(method=method, message=too_old)
+
+    counter = ReplyCounter(RateLimiter(1000, per_chat_interval=0.0))
+    assert await counter(refuse, bot, AnswerCallbackQuery(callback_query_id="1")) is True
+    with pytest.raises(TelegramBadRequest):  # anything else still fails the update
+        await counter(refuse, bot, SendMessage(chat_id=1, text="Hola"))

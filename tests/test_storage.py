@@ -173,7 +173,7 @@ async def test_conversations_are_in_the_database_unless_redis_is_configured(engi
     from aiogram.fsm.storage.memory import SimpleEventIsolation
     from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 
-    from bot.app import make_state
+    from bot.app import CHAT_LOCK_SECONDS, make_state
     from bot.config import load_settings
 
     default = make_state(load_settings(_env_file=None, redis_url=""), engine)
@@ -181,6 +181,7 @@ async def test_conversations_are_in_the_database_unless_redis_is_configured(engi
     assert default.redis is None
     shared = make_state(load_settings(_env_file=None, redis_url="redis://127.0.0.1:9/0"), engine)  # lazy
     assert isinstance(shared.storage, RedisStorage) and isinstance(shared.isolation, RedisEventIsolation)
+    assert shared.isolation.lock_kwargs == {"timeout": CHAT_LOCK_SECONDS}  # not aiogram's 60 s
     assert shared.redis is shared.storage.redis
     await shared.storage.close()
 

@@ -17,6 +17,8 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
 HARMLESS_EDIT_ERRORS = ("message is not modified", "message to edit not found", "message can't be edited")
+# Telegram takes the answer to a button press only for a short while after the press.
+QUERY_TOO_OLD = "query is too old"
 SENDING_METHODS = frozenset(
     {"sendMessage", "sendPhoto", "sendDocument", "sendVenue", "sendLocation", "sendContact", "copyMessage"}
 )
@@ -108,6 +110,11 @@ class ReplyCounter(BaseRequestMiddleware):
                 if method.__api_method__.startswith("editMessage") and any(
                     marker in exc.message for marker in HARMLESS_EDIT_ERRORS
                 ):
+                    return cast(Response[TelegramType], True)
+                # A button press handled late (Telegram resent it after an instance died, or the bot
+                # was busy) can no longer be answered: only the button's spinner and any alert are
+                # lost; the update itself goes on.
+                if method.__api_method__ == "answerCallbackQuery" and QUERY_TOO_OLD in exc.message:
                     return cast(Response[TelegramType], True)
                 raise
             except TelegramRetryAfter as exc:

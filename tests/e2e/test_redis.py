@@ -15,7 +15,7 @@ import pytest_asyncio
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 
-from bot.app import App, create_app
+from bot.app import CHAT_LOCK_SECONDS, App, create_app
 from bot.config import load_settings
 from bot.fakeapi import DEFAULT_TOKEN, FakeTelegram
 from tests.databases import Databases
@@ -177,6 +177,21 @@ async def test_a_chat_locked_by_one_instance_waits_on_the_other(
         assert not handling.done()  # the second one waits for the chat's lock
     await asyncio.wait_for(handling, 10)
     assert person.messages  # then handles it
+
+
+async def test_a_chat_lock_expires_by_itself_when_its_holder_dies(
+    telegram: FakeTelegram, two: TwoInstances
+) -> None:
+    isolation = two.apps[0].dispatcher.fsm.events_isolation
+    assert isinstance(isolation, RedisEventIsolation)
+    key = StorageKey(bot_id=telegram.bot_id, chat_id=4605, user_id=4605, destiny="default")
+    name = isolation.key_builder.build(key, "lock")
+    held = isolation.redis.lock(name, **isolation.lock_kwargs)  # as the lock an instance took
+    assert await held.acquire(blocking=False)
+    try:  # an instance killed now never releases it: Redis drops it within CHAT_LOCK_SECONDS
+        assert 0 < await isolation.redis.pttl(name) <= CHAT_LOCK_SECONDS * 1000
+    finally:
+        await held.release()
 
 
 async def test_the_flood_limit_is_shared_between_instances(telegram: FakeTelegram, two: TwoInstances) -> None:

@@ -1,10 +1,14 @@
 """Two webhook instances behind one address, on PostgreSQL and Redis (as in production): each
 conversation's updates alternate between them; every update is handled once; scheduled deliveries
-go out once; a kill -9 of one instance under load loses nothing a person saw acknowledged."""
+go out once; people typing one new organisation at once share one row; a kill -9 of one instance
+under load loses nothing a person saw acknowledged, and the others go on through the survivor."""
 
 from __future__ import annotations
 
 import asyncio
+import difflib
+import hashlib
+import inspect
 import os
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -13,25 +17,20 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import func, select, text
 
+from bot.app import CHAT_LOCK_SECONDS
 from bot.domain.clock import utcnow
 from bot.domain.deliveries import Outgoing
+from bot.domain.people import normalize_organisation
 from bot.fakeapi import FakePerson, FakeTelegram
+from handlers.once import InFlight
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
-from storage.models import DeliveryRow, PersonRow
+from storage.models import DeliveryRow, OrganisationRow, PersonRow
 from storage.uow import SqlUnitOfWork
 from tests.e2e.harness import saw
 from tests.e2e.webhook import RoundRobinProxy, WebhookBot, handled_counts
 
-pytestmark = [
-    pytest.mark.asyncio(loop_scope="module"),
-    # Issue 8 stays open: on 2 loaded cores this module failed intermittently in CI (people stalled
-    # past its timeouts; see the closing note: the Redis per-chat lock of a killed instance and the
-    # journey's shared wait). Run it by hand with PARTICIPA_TWO_INSTANCES=1.
-    pytest.mark.skipif(
-        not os.environ.get("PARTICIPA_TWO_INSTANCES"), reason="intermittent under CI load; issue 8 open"
-    ),
-]
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 POSTGRES = os.environ.get("TEST_POSTGRES_URL")
 REDIS = os.environ.get("TEST_REDIS_URL")
@@ -43,6 +42,28 @@ if not (POSTGRES and REDIS):
     )
 
 NOTICE = "Recordatorio: mañana a las 9:00 empieza el taller regional de Arequipa."
+SHARED = "Red Muqui"
+# The updates one instance has in hand at most (InFlight's limit, handlers/once.py).
+IN_HAND = inspect.signature(InFlight).parameters["limit"].default
+
+
+def own_organisation(tid: int) -> str:
+    """A made-up organisation name of the person's own, unlike every other one in this module (names
+    sharing a prefix, such as "Colectivo 700001" and "Colectivo 700002", are offered as similar)."""
+    digest = hashlib.sha256(str(tid).encode()).digest()
+    return "".join(chr(ord("a") + byte % 26) for byte in digest[:12]).capitalize()
+
+
+async def test_own_organisations_are_not_similar_to_each_other() -> None:
+    """The bot offers registered names this close (difflib, cutoff 0.6; bot/services/onboarding.py)
+    instead of asking for the phone: the test's names must stay far from that."""
+    names = [own_organisation(tid).casefold() for tid in [*range(700_000, 700_100), *range(710_000, 710_040)]]
+    names.append(SHARED.casefold())
+    assert len(set(names)) == len(names)
+    assert (
+        max(difflib.SequenceMatcher(None, a, b).ratio() for i, a in enumerate(names) for b in names[i + 1 :])
+        < 0.55
+    )
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
@@ -65,7 +86,7 @@ async def cluster(
         async with RoundRobinProxy([bot.url for bot in bots]) as proxy:
             for bot in bots:
                 bot.extra_env["WEBHOOK_URL"] = f"{proxy.url}/telegram"
-                await bot.start()
+                await bot.start(timeout=120)  # importing everything is slow on a loaded machine
             try:
                 yield server, proxy, bots
             finally:
@@ -74,8 +95,15 @@ async def cluster(
 
 
 async def complete_profile(
-    person: FakePerson, name: str, timeout: float = 30.0, halfway: Callable[[], None] | None = None
+    person: FakePerson,
+    name: str,
+    organisation: str,
+    timeout: float = 60.0,
+    halfway: Callable[[], None] | None = None,
+    together: asyncio.Barrier | None = None,
 ) -> None:
+    """The profile from /start; `together`: the organisation and the phone are sent at once with the
+    others waiting on the barrier."""
     await person.send("/start")
     await saw(person, "Participa", timeout)
     await person.press("Español")
@@ -90,25 +118,49 @@ async def complete_profile(
     await saw(person, "¿A quién representas?", timeout)
     await person.press("ONG u organización de base")
     await saw(person, "Escribe el nombre de tu organización", timeout)
-    await person.send("Red Muqui")
+    if together is not None:
+        await asyncio.wait_for(together.wait(), timeout)
+    await person.send(organisation)
     await saw(person, "número de celular", timeout)
+    if together is not None:
+        await asyncio.wait_for(together.wait(), timeout)
     await person.share_contact(phone="+51 987 654 321")
     await saw(person, "Tu perfil está guardado", timeout)
 
 
-async def people_rows(ids: list[int]) -> dict[int, tuple[str, str | None]]:
+async def people_rows(ids: list[int]) -> dict[int, tuple[str, str | None, int | None]]:
+    """telegram id: (full name, phone, organisation id) of the people stored."""
     assert POSTGRES
     engine = create_engine(POSTGRES)
     try:
         async with engine.connect() as connection:
             rows = await connection.execute(
-                select(PersonRow.telegram_id, PersonRow.full_name, PersonRow.phone).where(
-                    PersonRow.telegram_id.in_(ids)
-                )
+                select(
+                    PersonRow.telegram_id, PersonRow.full_name, PersonRow.phone, PersonRow.organisation_id
+                ).where(PersonRow.telegram_id.in_(ids))
             )
-            return {tid: (name, phone) for tid, name, phone in rows}
+            return {tid: (name, phone, org) for tid, name, phone, org in rows}
     finally:
         await engine.dispose()
+
+
+async def organisations(names: list[str]) -> dict[int, str]:
+    """id: name of the organisations registered under these names (any spelling)."""
+    assert POSTGRES
+    engine = create_engine(POSTGRES)
+    try:
+        async with engine.connect() as connection:
+            keys = [normalize_organisation(name) for name in names]
+            rows = await connection.execute(
+                select(OrganisationRow.id, OrganisationRow.name).where(OrganisationRow.name_key.in_(keys))
+            )
+            return dict(rows.all())
+    finally:
+        await engine.dispose()
+
+
+def stored(tid: int, organisation: int) -> tuple[str, str, int]:
+    return f"Persona {tid}", "+51987654321", organisation
 
 
 async def test_100_conversations_alternate_between_two_instances(
@@ -117,9 +169,17 @@ async def test_100_conversations_alternate_between_two_instances(
     server, proxy, bots = cluster
     ids = list(range(700_000, 700_100))
     people = [server.person(tid, f"P{tid}") for tid in ids]
-    await asyncio.gather(*(complete_profile(person, f"Persona {person.user_id}") for person in people))
+    await asyncio.gather(
+        *(
+            complete_profile(person, f"Persona {tid}", own_organisation(tid))
+            for tid, person in zip(ids, people, strict=True)
+        )
+    )
 
-    assert await people_rows(ids) == {tid: (f"Persona {tid}", "+51987654321") for tid in ids}
+    registered = await organisations([own_organisation(tid) for tid in ids])
+    by_name = {name: org_id for org_id, name in registered.items()}
+    assert len(registered) == len(ids)  # one organisation each, none twice
+    assert await people_rows(ids) == {tid: stored(tid, by_name[own_organisation(tid)]) for tid in ids}
     assert all(proxy.turns[tid] >= 8 for tid in ids)  # every conversation went through both instances
     assert min(proxy.forwarded[bot.url] for bot in bots) >= 400
     counts = handled_counts(*bots)
@@ -152,14 +212,39 @@ async def test_100_conversations_alternate_between_two_instances(
     assert [server.delivered[tid].count(NOTICE) for tid in ids] == [1] * len(ids)
 
 
+async def test_people_typing_one_new_organisation_at_once_share_one_row(
+    cluster: tuple[FakeTelegram, RoundRobinProxy, list[WebhookBot]],
+) -> None:
+    server, _proxy, _bots = cluster
+    ids = list(range(705_000, 705_008))
+    spellings = [SHARED, SHARED.upper(), f"{SHARED.lower()}.", f" {SHARED} "]
+    together = asyncio.Barrier(len(ids))
+    await asyncio.gather(
+        *(
+            complete_profile(
+                server.person(tid, f"P{tid}"),
+                f"Persona {tid}",
+                spellings[n % len(spellings)],
+                together=together,
+            )
+            for n, tid in enumerate(ids)
+        )
+    )
+    (org_id,) = await organisations([SHARED])  # registered once, whatever the spelling
+    assert await people_rows(ids) == {tid: stored(tid, org_id) for tid in ids}
+
+
 async def test_kill_9_of_one_instance_loses_no_acknowledged_profile(
     cluster: tuple[FakeTelegram, RoundRobinProxy, list[WebhookBot]],
 ) -> None:
     server, proxy, bots = cluster
     ids = list(range(710_000, 710_040))
+    # A step whose chat the dead instance held waits for the chat's lock to expire, then for the
+    # webhook's resend to be handled by the survivor (alone now, and on a loaded machine).
+    step = CHAT_LOCK_SECONDS + 45.0
     acknowledged: list[int] = []
     halfway: list[int] = []
-    stalled: list[int] = []
+    stalled: dict[int, str] = {}  # telegram id: what the person waited for, and saw
     started = asyncio.Event()
 
     def one_more_halfway() -> None:
@@ -170,11 +255,13 @@ async def test_kill_9_of_one_instance_loses_no_acknowledged_profile(
     async def one(tid: int) -> None:
         person = server.person(tid, f"P{tid}")
         try:
-            await complete_profile(person, f"Persona {tid}", timeout=20, halfway=one_more_halfway)
-        except AssertionError:
+            await complete_profile(
+                person, f"Persona {tid}", own_organisation(tid), timeout=step, halfway=one_more_halfway
+            )
+        except AssertionError as waited:
             # The instance died after saving this step and before answering it: the resent update is
             # recognised as handled, so no answer comes (the person would tap again); nothing was lost.
-            stalled.append(tid)
+            stalled[tid] = str(waited)
             return
         acknowledged.append(tid)  # the person saw "Tu perfil está guardado"
 
@@ -185,16 +272,16 @@ async def test_kill_9_of_one_instance_loses_no_acknowledged_profile(
     await bots[0].stop(kill=True)
     await people  # the other instance takes every conversation over
 
-    # Conversations went on through the surviving instance; those caught in the dying instance's hands
-    # at the moment of the kill (up to its 10 updates in hand) may wait for the person to tap again.
-    # Known gap (issue 8 stays open): with Redis, a chat whose update the dead instance held stays
-    # locked for RedisEventIsolation's 60 s, longer than the fake server's retries, so more people than
-    # the updates in hand can stall. The guarantee checked here is the acceptance one: nothing a person
-    # saw acknowledged is missing from the database.
-    assert acknowledged, stalled
+    # Conversations went on through the surviving instance. Only a person whose update the dying
+    # instance was handling at the kill (it has at most IN_HAND) may wait to tap again; every chat
+    # it merely held locked in Redis is free again after CHAT_LOCK_SECONDS.
+    assert len(stalled) <= IN_HAND, stalled
     rows = await people_rows(ids)
+    by_name = {
+        name: org_id for org_id, name in (await organisations([own_organisation(t) for t in ids])).items()
+    }
     # What each person saw acknowledged is in the database.
     assert {tid: rows.get(tid) for tid in acknowledged} == {
-        tid: (f"Persona {tid}", "+51987654321") for tid in acknowledged
+        tid: stored(tid, by_name[own_organisation(tid)]) for tid in acknowledged
     }
     assert bots[0].url in proxy.down  # the load balancer found it dead while conversations went on

@@ -78,8 +78,9 @@ def handled_counts(*bots: WebhookBot) -> Counter[int]:
 
 class RoundRobinProxy:
     """One public address in front of several instances, as a load balancer: each chat's updates go
-    to the instances in turn (so one conversation alternates between them); an instance that does not
-    answer is answered for with 502 and left out from then on (Telegram then resends the update)."""
+    to the instances in turn (so one conversation alternates between them); an instance that cannot be
+    reached is answered for with 502 and left out from then on, one that answers too late with 504
+    (it is slow, e.g. waiting for a chat's lock, not gone); Telegram then resends the update."""
 
     def __init__(self, backends: list[str]) -> None:
         self.backends = backends
@@ -132,7 +133,9 @@ class RoundRobinProxy:
                     body=payload,
                     headers={"Content-Type": response.headers.get("Content-Type", "application/json")},
                 )
-        except (ClientError, OSError, TimeoutError):
+        except TimeoutError:  # before ClientError: aiohttp's ServerTimeoutError is both
+            return web.Response(status=504, text="instance answered too late")
+        except (ClientError, OSError):
             self.down.add(backend)
             return web.Response(status=502, text="instance did not answer")
 
