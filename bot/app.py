@@ -83,19 +83,13 @@ class SharedState:
     redis: Any = None  # a redis.asyncio.Redis when REDIS_URL is set
 
 
-# How long a chat's lock in Redis lasts (REDIS_URL) unless released first. It is held while one update
-# of the chat is handled: the wait for a slot of InFlight (handlers/once.py), then the handler's
-# database work and direct replies over HTTP; exports run in background tasks, outside it. That takes
-# under a second, up to 3.3 s measured with two instances on a loaded 2-core machine. When its holder
-# dies (kill -9, out of memory, host lost), the lock stays until it expires and that person's updates
-# wait: with aiogram's 60 s, a resend would wait past the 30 s load balancers commonly allow a request,
-# and the person waited a minute. 15 s is several times the longest hold measured, a wait for a dead
-# holder's lock plus the update's own handling stays within those 30 s, and Telegram resends an
-# update for far longer. A handler holding it longer would lose it: the chat's next update could start
-# meanwhile, and the release would fail into the error handler (what was committed stays).
-# No blocking_timeout: a waiting update waits at most until the holder is done or its lock expired;
-# giving up sooner would go through the error handler, which answers 200 (Telegram does not resend)
-# and asks the person to repeat the step.
+# How long a chat's lock in Redis (REDIS_URL) lives unless released. It is held while one update of
+# the chat is handled: a slot of InFlight, the database work, the direct replies (exports run outside
+# it); measured under 2 s, 3.3 s at most with two instances on a loaded 2-core machine. When its holder
+# dies, that person's updates wait until it expires: aiogram's 60 s outlast the 30 s load balancers
+# commonly allow a request, 15 s do not. A handler holding it longer would lose it (the chat's next
+# update could start meanwhile). No blocking_timeout: giving up would answer Telegram 200 through the
+# error handler (no resend) and ask the person to repeat the step.
 CHAT_LOCK_SECONDS = 15
 
 
