@@ -135,6 +135,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def api_calls(server: FakeTelegram) -> int:
+    """Bot API requests so far, apart from the bots' getUpdates."""
+    return server.stats["requests"] - len(server.calls("getUpdates"))
+
+
 async def saturation(
     server: FakeTelegram, plan: Callable[[int], list[Step]], people: int, first: int, pid: int
 ) -> dict:
@@ -145,12 +150,13 @@ async def saturation(
         for item in steps:
             await step(person, item, latencies)
 
-    started, cpu = time.perf_counter(), cpu_seconds(pid)
+    started, cpu, calls = time.perf_counter(), cpu_seconds(pid), api_calls(server)
     await asyncio.gather(*(run(person, steps) for person, steps in persons))
-    elapsed, cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu
+    elapsed, cpu, calls = time.perf_counter() - started, cpu_seconds(pid) - cpu, api_calls(server) - calls
     return {"people": people, "updates": len(latencies), "seconds": round(elapsed, 2),
             "updates_per_s": round(len(latencies) / elapsed, 1),
-            "bot_cpu_ms_per_update": round(cpu * 1000 / len(latencies), 2)}  # fmt: skip
+            "bot_cpu_ms_per_update": round(cpu * 1000 / len(latencies), 2),
+            "bot_api_calls_per_update": round(calls / len(latencies), 2)}  # fmt: skip
 
 
 async def steady(
