@@ -234,28 +234,24 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         )
         bot_env = environment(server, DATABASE_URL=database_url, FLOOD_LIMIT="100000", LOG_FORMAT="json")
         bot = Process([sys.executable, "-m", "bot"], bot_env, folder / "bot.log")
-        for name, process, plan in (("echo", echo, echo_journey), ("participa", bot, journey)):
+        runs = (("echo", echo, echo_journey, 10_000_000), ("participa", bot, journey, 20_000_000))
+        for name, process, plan, ids in runs:  # each bot gets people of its own (ids from `ids` on)
             await process.start(server)
             try:
                 pid = process.process.pid
-                result[f"{name}_saturation"] = await saturation(server, plan, args.people, 1_000_000, pid)
+                result[f"{name}_saturation"] = await saturation(server, plan, args.people, ids, pid)
                 if args.profile and name == "participa":
                     result["profile"] = await profile(process, server, plan, args, folder)
                 result[f"{name}_steady"] = [
-                    await steady(server, plan, rate, args.seconds, 3_000_000 + k * 100_000)
+                    await steady(server, plan, rate, args.seconds, ids + (k + 1) * 1_000_000)
                     for k, rate in enumerate(args.rate)
                 ]
             finally:
                 await process.stop()
-            server_people_reset(server)
     ratio = result["participa_saturation"]["updates_per_s"] / result["echo_saturation"]["updates_per_s"]
     result["saturation_ratio_to_echo"] = round(ratio, 2)
     result["targets"] = {"saturation_ratio_to_echo": ">= 0.5", "steady_p95_ms": "< 100 (SQLite)"}
     return result
-
-
-def server_people_reset(server: FakeTelegram) -> None:
-    """The next bot gets people of its own (new ids); nothing to clear on the server."""
 
 
 async def profile(
@@ -272,7 +268,7 @@ async def profile(
         "py-spy", "record", "--pid", str(process.process.pid), "--output", str(out), "--format", "raw",
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
-    await saturation(server, plan, args.people, 2_000_000, process.process.pid)
+    await saturation(server, plan, args.people, 30_000_000, process.process.pid)
     spy.send_signal(2)
     await spy.wait()
     return str(out)
