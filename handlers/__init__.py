@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import F, Router
+from aiogram.dispatcher.event.handler import CallbackType
 
 from handlers import (
     broadcasts,
@@ -49,4 +52,24 @@ def build_router() -> Router:
     private.callback_query.filter(F.message.chat.type == "private")
     private.include_routers(*features)
     root.include_routers(hardening.router, private, common.fallback)
+    inline_plain_filters(root)
     return root
+
+
+def inline_plain_filters(root: Router) -> None:
+    """aiogram calls a filter that is not a coroutine function (a magic filter such as
+    `F.chat.type == "private"`, a lambda) in a worker thread, `asyncio.to_thread`, at every check:
+    a thread round trip per filter per update, queued on the default executor's few threads. Ours
+    only read attributes of the update, so they run in the event loop instead."""
+    for router in root.chain_tail:
+        for observer in router.observers.values():
+            for handler in (observer._handler, *observer.handlers):  # the router's own filters first
+                for plain in [f for f in handler.filters or () if not f.awaitable]:
+                    plain.callback, plain.awaitable = _in_loop(plain.callback), True
+
+
+def _in_loop(callback: CallbackType) -> CallbackType:
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        return callback(*args, **kwargs)
+
+    return run
