@@ -15,6 +15,7 @@ names), never taken from the button; every change is written to the audit log.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from aiogram import Bot, F, Router
@@ -26,8 +27,8 @@ from aiogram.utils.i18n import I18n
 from bot.config import Settings
 from bot.domain.clock import LIMA
 from bot.domain.errors import DomainError, InvalidInput
-from bot.domain.roles import Forbidden
-from bot.domain.workshops import Refused
+from bot.domain.roles import Forbidden, Roles
+from bot.domain.workshops import Refused, Workshop
 from bot.services import workshops as service
 from bot.services.ports import UnitOfWork
 from bot.services.roles import roles_of
@@ -189,32 +190,43 @@ async def _done(state: FSMContext) -> None:
     await state.update_data({EDITING: None})
 
 
+async def _apply(
+    message: Message,
+    uow: UnitOfWork,
+    state: FSMContext,
+    change: Callable[[Roles, int], Awaitable[Workshop]],
+    typed_again: str,
+) -> Workshop | None:
+    """Apply an organiser's typed change to the workshop being edited. A refusal for `typed_again`
+    (a value the person can correct) keeps the question open; any other refusal ends the edit."""
+    try:
+        workshop = await change(await roles_of(uow, message.from_user.id), await _editing(state) or 0)
+    except DomainError as exc:
+        if not (isinstance(exc, Refused) and exc.reason == typed_again):
+            await _done(state)
+        await message.answer(_explain(exc))
+        return None
+    await _done(state)
+    return workshop
+
+
 @router.message(WorkshopEdit.capacity, F.text)
 async def capacity_given(message: Message, uow: UnitOfWork, state: FSMContext, settings: Settings) -> None:
     text = message.text.strip()
     if not text.isdigit() or int(text) < 1 or int(text) > 100_000:
         await message.answer(texts.bad_number())
         return
-    workshop_id = await _editing(state)
-    try:
-        workshop = await service.change_capacity(
-            uow,
-            await roles_of(uow, message.from_user.id),
-            workshop_id or 0,
-            int(text),
-            policy=policy(settings),
-        )
-    except Refused as exc:
-        await message.answer(_explain(exc))
-        if exc.reason != "capacity_below":
-            await _done(state)
-        return
-    except DomainError as exc:
-        await _done(state)
-        await message.answer(_explain(exc))
-        return
-    await _done(state)
-    await message.answer(texts.capacity_changed(workshop))
+    workshop = await _apply(
+        message,
+        uow,
+        state,
+        lambda roles, workshop_id: service.change_capacity(
+            uow, roles, workshop_id, int(text), policy=policy(settings)
+        ),
+        typed_again="capacity_below",
+    )
+    if workshop is not None:
+        await message.answer(texts.capacity_changed(workshop))
 
 
 def parse_lima(text: str) -> datetime | None:
@@ -234,26 +246,17 @@ async def starts_at_given(
     if starts_at is None:
         await message.answer(texts.bad_date())
         return
-    workshop_id = await _editing(state)
-    try:
-        workshop = await service.change_schedule(
-            uow,
-            await roles_of(uow, message.from_user.id),
-            workshop_id or 0,
-            starts_at,
-            policy=policy(settings),
-        )
-    except Refused as exc:
-        await message.answer(_explain(exc))
-        if exc.reason != "past":
-            await _done(state)
-        return
-    except DomainError as exc:
-        await _done(state)
-        await message.answer(_explain(exc))
-        return
-    await _done(state)
-    await message.answer(texts.schedule_changed(workshop, i18n.current_locale))
+    workshop = await _apply(
+        message,
+        uow,
+        state,
+        lambda roles, workshop_id: service.change_schedule(
+            uow, roles, workshop_id, starts_at, policy=policy(settings)
+        ),
+        typed_again="past",
+    )
+    if workshop is not None:
+        await message.answer(texts.schedule_changed(workshop, i18n.current_locale))
 
 
 @router.message(WorkshopEdit.capacity)
