@@ -581,11 +581,19 @@ async def test_organiser_edits_seats_and_date_in_the_chat(
     await organiser.send("2")
     await saw(organiser, "tiene ahora 2 cupos")
     await received(waiting, "Se liberó un cupo")  # the new seat goes to the waiting list
+    await organiser.press("🔢 Cambiar cupos", message_id=menu.message_id)
+    await saw(organiser, "nuevo número de cupos")
+    await organiser.send("1")  # two people hold a seat (one confirmed, one offered): refused, asked again
+    await saw(organiser, "No puedes dejar menos cupos que las personas que ya tienen uno (2)")
+    await organiser.send("3")
+    await saw(organiser, "tiene ahora 3 cupos")
 
     await organiser.press("🕒 Cambiar fecha y hora", message_id=menu.message_id)
     await saw(organiser, "nueva fecha y hora")
     await organiser.send("el martes")
     await saw(organiser, "No entendí la fecha")
+    await organiser.send("01/01/2020 09:00")  # refused, and the question stays open
+    await saw(organiser, "Esa fecha ya pasó")
     new_start = (datetime.now(LIMA) + timedelta(days=8)).replace(hour=10, minute=30, second=0, microsecond=0)
     await organiser.send(new_start.strftime("%d/%m/%Y %H:%M"))
     await saw(organiser, "ahora empieza el")
@@ -599,7 +607,7 @@ async def test_organiser_edits_seats_and_date_in_the_chat(
         "select action from audit_log where actor_telegram_id = ? order by id",
         organiser.id,
     )
-    assert actions == [("workshop.capacity",), ("workshop.move",)]
+    assert actions == [("workshop.capacity",), ("workshop.capacity",), ("workshop.move",)]
 
 
 async def test_erasing_ones_data_frees_the_seat_for_the_next_person(
