@@ -16,9 +16,14 @@ from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
-HARMLESS_EDIT_ERRORS = ("message is not modified", "message to edit not found", "message can't be edited")
-# Telegram takes the answer to a button press only for a short while after the press.
-QUERY_TOO_OLD = "query is too old"
+# Refusals that change nothing the person could see, by the start of the method's name: editing a
+# message into what it already is (a button pressed twice) or one that is gone; answering a button
+# press handled late (resent after an instance died, or a busy bot): Telegram takes that answer only
+# for a short while, and only the button's spinner and any alert are lost. Not failures of the update.
+HARMLESS_ERRORS = (
+    ("editMessage", ("message is not modified", "message to edit not found", "message can't be edited")),
+    ("answerCallbackQuery", ("query is too old",)),
+)
 SENDING_METHODS = frozenset(
     {"sendMessage", "sendPhoto", "sendDocument", "sendVenue", "sendLocation", "sendContact", "copyMessage"}
 )
@@ -105,16 +110,10 @@ class ReplyCounter(BaseRequestMiddleware):
             try:
                 return await make_request(bot, method)
             except TelegramBadRequest as exc:
-                # Editing a message into what it already is (a button pressed twice), or one that is
-                # gone, changes nothing the person could see: not a failure of their update.
-                if method.__api_method__.startswith("editMessage") and any(
-                    marker in exc.message for marker in HARMLESS_EDIT_ERRORS
+                if any(
+                    method.__api_method__.startswith(prefix) and any(m in exc.message for m in markers)
+                    for prefix, markers in HARMLESS_ERRORS
                 ):
-                    return cast(Response[TelegramType], True)
-                # A button press handled late (Telegram resent it after an instance died, or the bot
-                # was busy) can no longer be answered: only the button's spinner and any alert are
-                # lost; the update itself goes on.
-                if method.__api_method__ == "answerCallbackQuery" and QUERY_TOO_OLD in exc.message:
                     return cast(Response[TelegramType], True)
                 raise
             except TelegramRetryAfter as exc:
