@@ -27,7 +27,7 @@ from bot.delivery.responses import HoldResponseModels
 from bot.delivery.sender import Sender
 from bot.i18n import LOCALES_DIR
 from bot.services.roles import bootstrap_admins, role_holders
-from bot.services.workshops import Policy, expire_offers
+from bot.services.workshops import expire_offers
 from handlers import build_router, workshop_renderers
 from handlers.broadcasts import refresh_progress
 from handlers.commands import publish_commands, publish_role_menus
@@ -174,9 +174,8 @@ async def create_app(settings: Settings, once_only: bool = True) -> App:
 async def expire_offers_job(app: App) -> None:
     """Waiting-list offers not answered in time pass to the next person (idempotent; safe with
     several instances: each workshop is handled under its row lock)."""
-    policy = Policy(reminder_offsets=app.settings.reminder_seconds, offer_hours=app.settings.offer_hours)
     async with SqlUnitOfWork(session_factory(app.engine)) as uow:
-        expired = await expire_offers(uow, policy=policy)
+        expired = await expire_offers(uow, policy=app.settings.workshop_policy)
     if expired:
         log.info("%d waiting-list offers expired and passed on", expired)
         app.sender.wake()

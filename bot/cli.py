@@ -185,7 +185,6 @@ async def _load(settings: Settings, what: str, path: Path | None, bar: Any = Non
     from bot.demo import load_demo
     from bot.services.commitment_loading import load_commitments, load_contributions
     from bot.services.loading import load_workshops
-    from bot.services.workshops import Policy
 
     if what == "commitments":
         consultations, commitments = read_commitments(path)
@@ -199,7 +198,7 @@ async def _load(settings: Settings, what: str, path: Path | None, bar: Any = Non
         report = await _with_uow(settings, load_demo)
     else:
         records = _Counted(read_records(path), bar)
-        policy = Policy(settings.reminder_seconds, settings.offer_hours)
+        policy = settings.workshop_policy
         report = await _with_uow(settings, lambda uow: load_workshops(uow, records, path.parent, policy))
     return f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged"
 

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from bot.services.workshops import Policy
 
 Locale = Literal["es", "en", "qu"]
 LOCALES: tuple[str, ...] = ("es", "en", "qu")
@@ -71,6 +74,13 @@ class Settings(BaseSettings):
         from bot.domain.workshops import parse_offsets
 
         return parse_offsets(self.reminder_offsets)
+
+    @property
+    def workshop_policy(self) -> Policy:
+        """Reminder offsets and offer deadline, as the workshop services take them."""
+        from bot.services.workshops import Policy
+
+        return Policy(reminder_offsets=self.reminder_seconds, offer_hours=self.offer_hours)
 
     @field_validator("bot_token")
     @classmethod

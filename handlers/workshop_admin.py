@@ -37,7 +37,7 @@ from handlers import workshop_keyboards as keyboards
 from handlers import workshop_views as texts
 from handlers.states import WorkshopEdit
 from handlers.workshop_callbacks import ManageCb, PresentCb
-from handlers.workshops import explain, policy
+from handlers.workshops import explain
 
 router = Router(name="workshop_admin")
 
@@ -221,7 +221,7 @@ async def capacity_given(message: Message, uow: UnitOfWork, state: FSMContext, s
         uow,
         state,
         lambda roles, workshop_id: service.change_capacity(
-            uow, roles, workshop_id, int(text), policy=policy(settings)
+            uow, roles, workshop_id, int(text), policy=settings.workshop_policy
         ),
         typed_again="capacity_below",
     )
@@ -251,7 +251,7 @@ async def starts_at_given(
         uow,
         state,
         lambda roles, workshop_id: service.change_schedule(
-            uow, roles, workshop_id, starts_at, policy=policy(settings)
+            uow, roles, workshop_id, starts_at, policy=settings.workshop_policy
         ),
         typed_again="past",
     )
@@ -290,7 +290,9 @@ async def cancel_confirmed(
 ) -> None:
     roles = await roles_of(uow, query.from_user.id)
     try:
-        workshop = await service.cancel_workshop(uow, roles, callback_data.id, policy=policy(settings))
+        workshop = await service.cancel_workshop(
+            uow, roles, callback_data.id, policy=settings.workshop_policy
+        )
     except DomainError as exc:
         await query.answer(_explain(exc), show_alert=True)
         return

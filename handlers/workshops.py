@@ -50,10 +50,6 @@ router = Router(name="workshops")
 CHECKIN_ARGS = r"^asistencia-([A-Za-z0-9_-]{8,40})$"
 
 
-def policy(settings: Settings) -> service.Policy:
-    return service.Policy(reminder_offsets=settings.reminder_seconds, offer_hours=settings.offer_hours)
-
-
 def explain(exc: DomainError) -> str:
     """A refusal of the services, in the person's words."""
     if isinstance(exc, Refused):
@@ -146,7 +142,7 @@ async def join(
             query.from_user.id,
             callback_data.id,
             waitlist=callback_data.action == "wait",
-            policy=policy(settings),
+            policy=settings.workshop_policy,
         )
     except Refused as exc:
         if exc.reason != "full":
@@ -206,7 +202,9 @@ async def cancel_registration(
     query: CallbackQuery, callback_data: RegistrationCb, uow: UnitOfWork, settings: Settings, bot: Bot
 ) -> None:
     try:
-        workshop = await service.cancel(uow, query.from_user.id, callback_data.id, policy=policy(settings))
+        workshop = await service.cancel(
+            uow, query.from_user.id, callback_data.id, policy=settings.workshop_policy
+        )
     except DomainError as exc:
         await query.answer(explain(exc), show_alert=True)
         return
@@ -226,7 +224,7 @@ async def accept_offer(
 ) -> None:
     try:
         outcome = await service.accept_offer(
-            uow, query.from_user.id, callback_data.id, policy=policy(settings)
+            uow, query.from_user.id, callback_data.id, policy=settings.workshop_policy
         )
     except DomainError as exc:
         await query.answer(explain(exc), show_alert=True)
@@ -246,7 +244,7 @@ async def release_offer(
 ) -> None:
     try:
         workshop = await service.decline_offer(
-            uow, query.from_user.id, callback_data.id, policy=policy(settings)
+            uow, query.from_user.id, callback_data.id, policy=settings.workshop_policy
         )
     except DomainError as exc:
         await query.answer(explain(exc), show_alert=True)
@@ -357,7 +355,7 @@ async def check_in(
         await resume(message, state, person, settings)
         return
     try:
-        result = await service.check_in(uow, message.from_user.id, code, policy=policy(settings))
+        result = await service.check_in(uow, message.from_user.id, code, policy=settings.workshop_policy)
     except NotFound:
         await message.answer(texts.checkin_unknown())
         return
