@@ -76,16 +76,24 @@ async def attendance_command(message: Message, uow: UnitOfWork) -> None:
     await _choose(message, uow, "attendance")
 
 
-@router.callback_query(ManageCb.filter(F.action == "menu"))
-async def manage_menu(
-    query: CallbackQuery, callback_data: ManageCb, uow: UnitOfWork, i18n: I18n, bot: Bot
-) -> None:
+async def _roster(query: CallbackQuery, callback_data: ManageCb, uow: UnitOfWork) -> service.Roster | None:
+    """The workshop and its people, for an organiser of its region; else the refusal as an alert."""
     try:
         data = await service.roster(uow, await roles_of(uow, query.from_user.id), callback_data.id)
     except DomainError as exc:
         await query.answer(_explain(exc), show_alert=True)
-        return
+        return None
     await query.answer()
+    return data
+
+
+@router.callback_query(ManageCb.filter(F.action == "menu"))
+async def manage_menu(
+    query: CallbackQuery, callback_data: ManageCb, uow: UnitOfWork, i18n: I18n, bot: Bot
+) -> None:
+    data = await _roster(query, callback_data, uow)
+    if data is None:
+        return
     info = service.WorkshopInfo(data.workshop, data.counts)
     await bot.send_message(
         query.from_user.id,
@@ -98,12 +106,9 @@ async def manage_menu(
 async def roster(
     query: CallbackQuery, callback_data: ManageCb, uow: UnitOfWork, i18n: I18n, bot: Bot
 ) -> None:
-    try:
-        data = await service.roster(uow, await roles_of(uow, query.from_user.id), callback_data.id)
-    except DomainError as exc:
-        await query.answer(_explain(exc), show_alert=True)
+    data = await _roster(query, callback_data, uow)
+    if data is None:
         return
-    await query.answer()
     await bot.send_message(query.from_user.id, texts.roster(data, i18n.current_locale))
 
 
@@ -152,12 +157,9 @@ async def mark_present(query: CallbackQuery, callback_data: PresentCb, uow: Unit
 async def _start_edit(
     query: CallbackQuery, callback_data: ManageCb, uow: UnitOfWork, state: FSMContext, step: WorkshopEdit
 ) -> service.Roster | None:
-    try:
-        data = await service.roster(uow, await roles_of(uow, query.from_user.id), callback_data.id)
-    except DomainError as exc:
-        await query.answer(_explain(exc), show_alert=True)
+    data = await _roster(query, callback_data, uow)
+    if data is None:
         return None
-    await query.answer()
     await state.set_state(step)
     await state.update_data({EDITING: data.workshop.id})
     return data
@@ -271,12 +273,9 @@ async def date_expected(message: Message) -> None:
 
 @router.callback_query(ManageCb.filter(F.action == "cancel"))
 async def cancel_asked(query: CallbackQuery, callback_data: ManageCb, uow: UnitOfWork, bot: Bot) -> None:
-    try:
-        data = await service.roster(uow, await roles_of(uow, query.from_user.id), callback_data.id)
-    except DomainError as exc:
-        await query.answer(_explain(exc), show_alert=True)
+    data = await _roster(query, callback_data, uow)
+    if data is None:
         return
-    await query.answer()
     await bot.send_message(
         query.from_user.id,
         texts.confirm_cancel(data.workshop),
