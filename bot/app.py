@@ -34,7 +34,7 @@ from handlers.commands import publish_commands, publish_role_menus
 from handlers.hardening import FloodLimit, UpdateLog
 from handlers.middlewares import ConsentGate, LocaleMiddleware, UnitOfWorkMiddleware
 from handlers.once import InFlight, OnceOnly
-from storage.db import create_engine, session_factory
+from storage.db import autocommit_engine, create_engine, session_factory
 from storage.fsm import SqlStorage
 from storage.migrate import upgrade
 from storage.outbox import OutboxStore
@@ -99,7 +99,7 @@ def make_state(settings: Settings, engine: AsyncEngine) -> SharedState:
     lock per chat (RedisEventIsolation, lasting CHAT_LOCK_SECONDS) so no two instances handle one chat
     at once, and the flood counter."""
     if not settings.redis_url:
-        return SharedState(SqlStorage(engine), SimpleEventIsolation())
+        return SharedState(SqlStorage(engine, writer=autocommit_engine(engine)), SimpleEventIsolation())
     from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
     from redis.asyncio import Redis
 
@@ -159,6 +159,8 @@ async def create_app(settings: Settings, once_only: bool = True) -> App:
     state = make_state(settings, engine)
     once = OnceOnly(UpdateLedger(engine)) if once_only else None
     dispatcher = make_dispatcher(settings, engine, state, i18n, sender, in_flight, once)
+    if isinstance(state.storage, SqlStorage):
+        state.storage.stage_writes(dispatcher, bot)
     return App(
         settings=settings,
         engine=engine,

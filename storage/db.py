@@ -22,6 +22,16 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(database_url, pool_pre_ping=True, **kwargs)
 
 
+def autocommit_engine(engine: AsyncEngine) -> AsyncEngine:
+    """A second engine on the same database whose statements each commit by themselves, for writes
+    that are one statement (storage/fsm.py). No transaction is ever left open on its connections, so
+    they need no rollback when they go back to the pool."""
+    if engine.url.render_as_string() == "sqlite+aiosqlite://":  # one in-memory database per engine
+        return engine
+    url = engine.url.render_as_string(hide_password=False)
+    return create_engine(url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers go on while one writer commits; NORMAL sync is durable in WAL mode

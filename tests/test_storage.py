@@ -3,6 +3,8 @@ repositories, the FSM storage, loading."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,7 +20,7 @@ from bot.domain.reference import OrgType
 from bot.services import onboarding
 from bot.services.loading import RecordError, load_workshops
 from handlers.states import Onboarding
-from storage.db import create_engine, session_factory
+from storage.db import autocommit_engine, create_engine, session_factory
 from storage.fsm import SqlStorage
 from storage.migrate import alembic_config, upgrade
 from storage.models import Base, ConsentRefusalRow, OrganisationRow, PersonRow, WorkshopRow
@@ -169,6 +171,46 @@ async def test_fsm_storage_of_the_polling_process_reads_from_memory(engine: Asyn
     assert len(storage._cache) == 2 and await storage.get_state(key) == Onboarding.region.state
 
 
+async def _after(first: Awaitable[object], then: Awaitable[object]) -> None:
+    await first
+    await then
+
+
+async def test_fsm_storage_writes_once_per_update_and_before_the_bot_speaks(engine: AsyncEngine) -> None:
+    key = StorageKey(bot_id=1, chat_id=48, user_id=48)
+    storage = SqlStorage(engine, writer=autocommit_engine(engine))
+    other = SqlStorage(engine)  # another instance, reading the table
+    statements: list[str] = []
+
+    def seen(*args: object) -> None:
+        if str(args[2]).startswith("INSERT"):
+            statements.append(str(args[2]))
+
+    event.listen(storage._writer.sync_engine, "before_cursor_execute", seen)
+    try:
+        async with storage.staging():
+            await storage.set_state(key, Onboarding.name)
+            await storage.update_data(key, {"name": "Ana"})
+            assert await storage.get_state(key) == Onboarding.name.state  # this update sees its own
+            assert await storage.get_data(key) == {"name": "Ana"}
+            assert statements == [] and await other.get_state(key) is None
+            await storage.flush()  # what `_WriteBeforeSpeaking` does before a Bot API call
+            assert len(statements) == 1 and await other.get_data(key) == {"name": "Ana"}
+            await storage.set_state(key, Onboarding.region)
+            later = asyncio.create_task(asyncio.sleep(0.01))
+            leftover = asyncio.create_task(_after(later, storage.set_state(key, Onboarding.phone)))
+        assert len(statements) == 2 and await other.get_state(key) == Onboarding.region.state
+        await leftover  # a task the update started and that outlived it writes straight away
+        assert len(statements) == 3 and await other.get_state(key) == Onboarding.phone.state
+        async with storage.staging():
+            await storage.update_data(key, {"phone": "+51 1"})
+            await storage.forget(key)  # erased meanwhile: nothing held back comes back
+        assert await other.get_data(key) == {} and len(statements) == 3
+    finally:
+        event.remove(storage._writer.sync_engine, "before_cursor_execute", seen)
+        await storage.close()
+
+
 async def test_conversations_are_in_the_database_unless_redis_is_configured(engine: AsyncEngine) -> None:
     from aiogram.fsm.storage.memory import SimpleEventIsolation
     from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
@@ -184,6 +226,7 @@ async def test_conversations_are_in_the_database_unless_redis_is_configured(engi
     assert shared.isolation.lock_kwargs == {"timeout": CHAT_LOCK_SECONDS}  # not aiogram's 60 s
     assert shared.redis is shared.storage.redis
     await shared.storage.close()
+    await default.storage.close()
 
 
 async def test_loading_workshops_is_idempotent(engine: AsyncEngine) -> None:
