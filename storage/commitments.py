@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.clock import utcnow
@@ -137,6 +137,22 @@ def _current_versions():  # type: ignore[no-untyped-def]
     )
 
 
+# Commitments with their current version and its consultation, built once: a card is read at every
+# step of someone's feedback.
+_CURRENT = _current_versions()
+_CARDS = (
+    select(CommitmentRow, CommitmentVersionRow, ConsultationRow)
+    .join(_CURRENT, _CURRENT.c.commitment_id == CommitmentRow.id)
+    .join(
+        CommitmentVersionRow,
+        (CommitmentVersionRow.commitment_id == CommitmentRow.id)
+        & (CommitmentVersionRow.number == _CURRENT.c.number),
+    )
+    .join(ConsultationRow, ConsultationRow.id == CommitmentVersionRow.consultation_id)
+)
+_CARD = _CARDS.where(CommitmentRow.id == bindparam("commitment_id"))
+
+
 class SqlCommitments:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -250,23 +266,8 @@ class SqlCommitments:
         return [_version(row) for row in (await self.session.execute(query)).scalars()]
 
     # -- reading
-    def _cards_query(self):  # type: ignore[no-untyped-def]
-        current = _current_versions()
-        return (
-            select(CommitmentRow, CommitmentVersionRow, ConsultationRow)
-            .join(current, current.c.commitment_id == CommitmentRow.id)
-            .join(
-                CommitmentVersionRow,
-                (CommitmentVersionRow.commitment_id == CommitmentRow.id)
-                & (CommitmentVersionRow.number == current.c.number),
-            )
-            .join(ConsultationRow, ConsultationRow.id == CommitmentVersionRow.consultation_id)
-        )
-
     async def card(self, commitment_id: int) -> CommitmentCard | None:
-        found = (
-            await self.session.execute(self._cards_query().where(CommitmentRow.id == commitment_id))
-        ).first()
+        found = (await self.session.execute(_CARD, {"commitment_id": commitment_id})).first()
         if found is None:
             return None
         return CommitmentCard(_commitment(found[0]), _version(found[1]), _consultation(found[2]))
@@ -281,8 +282,7 @@ class SqlCommitments:
 
     async def cards_of_theme(self, theme: str, offset: int, limit: int) -> list[CommitmentCard]:
         query = (
-            self._cards_query()
-            .where(CommitmentRow.theme_code == theme, CommitmentRow.status == _DRAFT)
+            _CARDS.where(CommitmentRow.theme_code == theme, CommitmentRow.status == _DRAFT)
             .order_by(CommitmentRow.code)
             .offset(offset)
             .limit(limit)

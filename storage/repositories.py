@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, false, func, select, update
+from sqlalchemy import bindparam, delete, false, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -55,17 +55,20 @@ def _organisation(row: OrganisationRow) -> Organisation:
     return Organisation(id=row.id, name=row.name, org_type=OrgType(row.type_code))
 
 
+# Built once: every update looks up the person it is from.
+_PERSON_BY_TELEGRAM_ID = (
+    select(PersonRow, OrganisationRow.name)
+    .outerjoin(OrganisationRow, OrganisationRow.id == PersonRow.organisation_id)
+    .where(PersonRow.telegram_id == bindparam("telegram_id"))
+)
+
+
 class SqlPeople:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def get_by_telegram_id(self, telegram_id: int) -> Person | None:
-        query = (
-            select(PersonRow, OrganisationRow.name)
-            .outerjoin(OrganisationRow, OrganisationRow.id == PersonRow.organisation_id)
-            .where(PersonRow.telegram_id == telegram_id)
-        )
-        found = (await self.session.execute(query)).first()
+        found = (await self.session.execute(_PERSON_BY_TELEGRAM_ID, {"telegram_id": telegram_id})).first()
         return _person(found[0], found[1]) if found else None
 
     async def add(self, telegram_id: int, locale: str, consent_version: int, consent_at: datetime) -> Person:
