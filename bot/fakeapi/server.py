@@ -882,6 +882,7 @@ class FakeTelegram:
         if not request.body_exists:
             return params, {}
         content_type = request.content_type
+        self.stats[f"body {content_type}"] += 1  # how bots send: tests check the wire format
         if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
             form = await request.post()
             items: list[tuple[str, str | Upload]] = []
