@@ -261,11 +261,13 @@ async def profile(
     args: argparse.Namespace,
     folder: Path,
 ) -> str:
-    """py-spy samples the bot process during a second saturation run (pip install py-spy)."""
+    """py-spy samples the bot process while it holds the GIL (its CPU) during a second saturation run
+    (pip install py-spy)."""
     assert process.process is not None
     out = folder / "profile.txt"  # collapsed stacks: flamegraph.pl or speedscope read them
     spy = await asyncio.create_subprocess_exec(
-        "py-spy", "record", "--pid", str(process.process.pid), "--output", str(out), "--format", "raw",
+        "py-spy", "record", "--gil", "--pid", str(process.process.pid),
+        "--output", str(out), "--format", "raw",
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     await saturation(server, plan, args.people, 30_000_000, process.process.pid)
