@@ -136,9 +136,13 @@ class SqlStorage(BaseStorage):
 
     async def _store(self, key: str, values: dict[str, Any]) -> None:
         statement = self._upserts[tuple(name for name in ("state", "data") if name in values)]
-        async with self._writer.begin() as connection:
-            params = {"state": None, "data": {}, **values, "key": key, "updated_at": utcnow()}
-            await connection.execute(statement, params)
+        params = {"state": None, "data": {}, **values, "key": key, "updated_at": utcnow()}
+        try:
+            async with self._writer.begin() as connection:
+                await connection.execute(statement, params)
+        except BaseException:
+            self._cache.pop(key, None)  # memory must not run ahead of the table: read it again
+            raise
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         await self._write(self._keys.build(key), state=state.state if isinstance(state, State) else state)

@@ -11,7 +11,7 @@ import pytest
 from aiogram.fsm.storage.base import StorageKey
 from alembic import command
 from sqlalchemy import event, func, inspect, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.demo import demo_workshops
@@ -209,6 +209,18 @@ async def test_fsm_storage_writes_once_per_update_and_before_the_bot_speaks(engi
     finally:
         event.remove(storage._writer.sync_engine, "before_cursor_execute", seen)
         await storage.close()
+
+
+async def test_fsm_storage_memory_never_runs_ahead_of_a_failed_write(engine: AsyncEngine, tmp_path) -> None:
+    key = StorageKey(bot_id=1, chat_id=49, user_id=49)
+    broken = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'x.db'}")  # cannot be opened
+    storage = SqlStorage(engine, writer=broken)
+    storage.remember(2)
+    assert await storage.get_state(key) is None  # now in memory
+    with pytest.raises(OperationalError):
+        await storage.set_state(key, Onboarding.name)
+    assert await storage.get_state(key) is None
+    await storage.close()
 
 
 async def test_conversations_are_in_the_database_unless_redis_is_configured(engine: AsyncEngine) -> None:
