@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 # Room for the updates in hand (InFlight's limit of 10, two connections each at most), the outbox
@@ -20,6 +21,11 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(database_url, pool_pre_ping=True, **kwargs)
+
+
+def dialect_insert(dialect: str) -> Any:
+    """INSERT with ON CONFLICT support for the dialect (`engine.dialect.name`)."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def autocommit_engine(engine: AsyncEngine) -> AsyncEngine:

@@ -33,10 +33,10 @@ from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.clock import utcnow
+from storage.db import dialect_insert
 from storage.models import FsmStateRow
 
 
@@ -70,7 +70,7 @@ class SqlStorage(BaseStorage):
         """`writer`, if given, belongs to the storage from then on: `close()` disposes of it."""
         self._engine = engine
         self._writer = writer or engine
-        insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        insert = dialect_insert(engine.dialect.name)
         self._upserts = {
             columns: _upsert(insert, columns) for columns in (("state",), ("data",), ("state", "data"))
         }

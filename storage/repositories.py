@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, false, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.broadcasts import Audience, AudienceKind, Broadcast, BroadcastStatus, Progress
@@ -17,6 +16,7 @@ from bot.domain.people import Organisation, Person
 from bot.domain.reference import OrgType
 from bot.domain.roles import Role, Roles
 from bot.domain.workshops import RegistrationStatus
+from storage.db import dialect_insert
 from storage.models import (
     AuditRow,
     BroadcastRow,
@@ -154,7 +154,7 @@ class SqlOrganisations:
         """Create it, or take the one someone else registered at the same moment (two people of the
         same organisation finishing their profiles together, possibly on two instances)."""
         values = {"name": name, "name_key": key, "type_code": org_type.value, "created_at": created_at}
-        statement = dialect_insert(self.session)(OrganisationRow).values(**values)
+        statement = dialect_insert(self.session.bind.dialect.name)(OrganisationRow).values(**values)
         await self.session.execute(statement.on_conflict_do_nothing(index_elements=["name_key", "type_code"]))
         found = await self.find_by_key(key, org_type)
         if found is None:  # pragma: no cover  (the row exists: inserted now or by the other person)
@@ -169,11 +169,6 @@ class SqlConsents:
     async def record_refusal(self, notice_version: int, at: datetime) -> None:
         self.session.add(ConsentRefusalRow(notice_version=notice_version, refused_at=at))
         await self.session.flush()
-
-
-def dialect_insert(session: AsyncSession) -> Any:
-    """INSERT with ON CONFLICT support for the session's engine."""
-    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
 
 
 class SqlRoles:
@@ -255,7 +250,7 @@ class SqlOutbox:
             }
             for item in items
         ]
-        insert = dialect_insert(self.session)
+        insert = dialect_insert(self.session.bind.dialect.name)
         added = 0
         for start in range(0, len(rows), 500):  # multi-row VALUES, within SQLite's variable limit
             statement = insert(DeliveryRow).values(rows[start : start + 500])

@@ -14,10 +14,10 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from bot.domain.clock import utcnow
+from storage.db import dialect_insert
 from storage.models import ProcessedUpdateRow
 
 # Telegram keeps an unconfirmed update for at most 24 hours; two days is a safe margin.
@@ -25,9 +25,9 @@ KEEP = timedelta(days=2)
 
 
 def mark_statement(dialect: str, *update_ids: int) -> Any:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = utcnow()
-    statement = insert(ProcessedUpdateRow).values([{"update_id": i, "handled_at": now} for i in update_ids])
+    rows = [{"update_id": i, "handled_at": now} for i in update_ids]
+    statement = dialect_insert(dialect)(ProcessedUpdateRow).values(rows)
     return statement.on_conflict_do_nothing(index_elements=["update_id"])
 
 
