@@ -12,9 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 # sender, the periodic jobs and /healthz.
 POOL = {"pool_size": 10, "max_overflow": 20}
 
+# A database in memory lives and dies with its one connection: one pool of one, and no second engine.
+IN_MEMORY = "sqlite+aiosqlite://"
+
 
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
-    if database_url != "sqlite+aiosqlite://":  # an in-memory database has a single-connection pool
+    if database_url != IN_MEMORY:
         kwargs = {**POOL, **kwargs}
     if database_url.startswith("sqlite"):
         engine = create_async_engine(database_url, connect_args={"timeout": 30}, **kwargs)
@@ -32,9 +35,9 @@ def autocommit_engine(engine: AsyncEngine) -> AsyncEngine:
     """A second engine on the same database whose statements each commit by themselves, for writes
     that are one statement (storage/fsm.py). No transaction is ever left open on its connections, so
     they need no rollback when they go back to the pool."""
-    if engine.url.render_as_string() == "sqlite+aiosqlite://":  # one in-memory database per engine
-        return engine
     url = engine.url.render_as_string(hide_password=False)
+    if url == IN_MEMORY:
+        return engine
     return create_engine(url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
 
 
