@@ -52,6 +52,17 @@ def _logging(verbose: bool = False, json_lines: bool = False) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
+def _event_loop() -> asyncio.AbstractEventLoop:
+    """The running bot's event loop: uvloop where it is installed (not on Windows), asyncio's otherwise.
+    bench/journey.py, SQLite, same day, one run each: saturation 90 -> 123 updates/s, bot CPU per
+    update 11.1 -> 8.4 ms."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
 async def _run(settings: Settings, webhook: bool) -> None:
     from bot.app import create_app, run_polling, run_webhook
 
@@ -77,7 +88,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    asyncio.run(_run(settings, webhook=mode == "webhook"))
+    with asyncio.Runner(loop_factory=_event_loop) as runner:
+        runner.run(_run(settings, webhook=mode == "webhook"))
     return 0
 
 
