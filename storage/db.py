@@ -8,6 +8,8 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage.aiosqlite_trips import OneTripDbapi
+
 # Room for the updates in hand (InFlight's limit of 10, two connections each at most), the outbox
 # sender, the periodic jobs and /healthz.
 POOL = {"pool_size": 10, "max_overflow": 20}
@@ -20,7 +22,9 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     if database_url != IN_MEMORY:
         kwargs = {**POOL, **kwargs}
     if database_url.startswith("sqlite"):
-        engine = create_async_engine(database_url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_async_engine(
+            database_url, module=OneTripDbapi(), connect_args={"timeout": 30}, **kwargs
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(database_url, pool_pre_ping=True, **kwargs)
