@@ -16,13 +16,14 @@ from bot.domain.commitments import (
     CommitmentText,
     CommitmentVersion,
     Consultation,
+    Criterion,
     OpenGovValue,
     Phase,
 )
 from bot.fakeapi.html import parse_html
 from bot.i18n import LOCALES_DIR
 from bot.services.commitments import Reading
-from handlers.consultation import views
+from handlers.consultation import keyboards, views
 
 NOW = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
 
@@ -130,3 +131,17 @@ async def test_the_hidden_notice_says_no_more_than_that(i18n: I18n) -> None:
             {"target": "feedback", "code": "SAL-01", "title": "T"}, None
         )
     assert "fue ocultado por la moderación" in rendered.text and "SAL-01" in rendered.text
+
+
+def test_keyboards_are_built_once_for_each_language_and_arguments(i18n: I18n) -> None:
+    def first_label(markup) -> str:
+        return markup.inline_keyboard[0][0].text
+
+    with i18n.use_locale("es"):
+        spanish = keyboards.rating(Criterion.MEDIBLE, 7)
+        assert keyboards.rating(Criterion.MEDIBLE, 7) is spanish and first_label(spanish) == "Cumple"
+        assert keyboards.rating(Criterion.MEDIBLE, 8) is not spanish
+        assert keyboards.rating(Criterion.MEDIBLE, 8).inline_keyboard[0][0].callback_data.endswith(":8")
+    with i18n.use_locale("en"):
+        english = keyboards.rating(Criterion.MEDIBLE, 7)
+        assert english is not spanish and first_label(english) == "Meets it"

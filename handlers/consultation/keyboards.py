@@ -12,7 +12,7 @@ from bot.services.dispositions import Comments
 from handlers.callbacks import MenuCb
 from handlers.consultation import views
 from handlers.consultation.callbacks import CommitmentCb, DecisionCb, FeedbackCb, ModerationCb, ProposalCb
-from handlers.keyboards import InlineKeyboard
+from handlers.keyboards import InlineKeyboard, per_language
 from handlers.labels import theme_label
 
 
@@ -66,6 +66,7 @@ def commitment(reading: Reading) -> InlineKeyboardMarkup:
     return builder.adjust(1).as_markup()
 
 
+@per_language
 def support(version_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboard()
     for value, label in (
@@ -77,6 +78,7 @@ def support(version_id: int) -> InlineKeyboardMarkup:
     return builder.adjust(1).as_markup()
 
 
+@per_language
 def rating(criterion: Criterion, version_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboard()
     for value in Rating:
@@ -87,12 +89,14 @@ def rating(criterion: Criterion, version_id: int) -> InlineKeyboardMarkup:
     return builder.adjust(2).as_markup()
 
 
+@per_language
 def comment(version_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboard()
     builder.button(text=views.no_comment_label(), callback_data=FeedbackCb(s="nocomment", v=version_id))
     return builder.as_markup()
 
 
+@per_language
 def summary(version_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboard()
     builder.button(text=_("✏️ Apoyo"), callback_data=FeedbackCb(s="change", x="support", v=version_id))
@@ -106,6 +110,7 @@ def summary(version_id: int) -> InlineKeyboardMarkup:
     return builder.adjust(2, 2, 2, 1, 1).as_markup()
 
 
+@per_language
 def after_saving(commitment_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboard()
     builder.button(text=_("📄 Volver al compromiso"), callback_data=CommitmentCb(a="show", id=commitment_id))
