@@ -151,6 +151,12 @@ _CARDS = (
     .join(ConsultationRow, ConsultationRow.id == CommitmentVersionRow.consultation_id)
 )
 _CARD = _CARDS.where(CommitmentRow.id == bindparam("commitment_id"))
+# The themes' menu, at every /compromisos.
+_DRAFTS_BY_THEME = (
+    select(CommitmentRow.theme_code, func.count())
+    .where(CommitmentRow.status == _DRAFT)
+    .group_by(CommitmentRow.theme_code)
+)
 
 
 class SqlCommitments:
@@ -273,12 +279,7 @@ class SqlCommitments:
         return CommitmentCard(_commitment(found[0]), _version(found[1]), _consultation(found[2]))
 
     async def count_by_theme(self) -> dict[str, int]:
-        query = (
-            select(CommitmentRow.theme_code, func.count())
-            .where(CommitmentRow.status == _DRAFT)
-            .group_by(CommitmentRow.theme_code)
-        )
-        return {theme: count for theme, count in (await self.session.execute(query)).all()}
+        return {theme: count for theme, count in (await self.session.execute(_DRAFTS_BY_THEME)).all()}
 
     async def cards_of_theme(self, theme: str, offset: int, limit: int) -> list[CommitmentCard]:
         query = (

@@ -10,6 +10,7 @@ handlers/once.py).
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from typing import Any
 
@@ -24,17 +25,18 @@ from storage.models import ProcessedUpdateRow
 KEEP = timedelta(days=2)
 
 
-def mark_statement(dialect: str, *update_ids: int) -> Any:
-    now = utcnow()
-    rows = [{"update_id": i, "handled_at": now} for i in update_ids]
-    statement = dialect_insert(dialect)(ProcessedUpdateRow).values(rows)
-    return statement.on_conflict_do_nothing(index_elements=["update_id"])
+@functools.cache
+def _mark(dialect: str) -> Any:
+    """Built once per dialect: one row's INSERT, run for a batch as one executemany."""
+    insert = dialect_insert(dialect)(ProcessedUpdateRow.__table__)
+    return insert.on_conflict_do_nothing(index_elements=["update_id"])
 
 
 async def mark_in(session: AsyncSession | AsyncConnection, *update_ids: int) -> None:
     """Record the updates as handled inside the caller's transaction (idempotent)."""
     bind = session.bind if isinstance(session, AsyncSession) else session
-    await session.execute(mark_statement(bind.dialect.name, *update_ids))
+    now = utcnow()
+    await session.execute(_mark(bind.dialect.name), [{"update_id": i, "handled_at": now} for i in update_ids])
 
 
 class UpdateLedger:
@@ -59,8 +61,7 @@ class UpdateLedger:
         batch, self._batch = self._batch, []
         if batch:
             async with self.engine.begin() as connection:
-                for start in range(0, len(batch), 400):  # two parameters per row, well within limits
-                    await mark_in(connection, *batch[start : start + 400])
+                await mark_in(connection, *batch)
 
     async def newest(self) -> int:
         """The highest update id handled so far (0 if none)."""

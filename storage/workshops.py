@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.clock import utcnow
@@ -44,6 +44,27 @@ _FIELDS = (
     "description",
 )  # fmt: skip
 _ACTIVE = [status.value for status in ACTIVE]
+
+# Built once: the workshop list, a workshop's page and registering read these at every view.
+_COUNTS = (
+    select(
+        RegistrationRow.workshop_id,
+        RegistrationRow.status,
+        func.count(),
+        func.count(RegistrationRow.attended_at),
+    )
+    .where(
+        RegistrationRow.workshop_id.in_(bindparam("ids", expanding=True)),
+        RegistrationRow.status.in_(_ACTIVE),
+    )
+    .group_by(RegistrationRow.workshop_id, RegistrationRow.status)
+)
+_ACTIVE_OF_PERSON = (
+    select(RegistrationRow)
+    .where(RegistrationRow.person_id == bindparam("person_id"), RegistrationRow.status.in_(_ACTIVE))
+    .order_by(RegistrationRow.id)
+)
+_ACTIVE_OF = _ACTIVE_OF_PERSON.where(RegistrationRow.workshop_id == bindparam("workshop_id"))
 
 
 def _workshop(row: WorkshopRow, materials: list[Material]) -> Workshop:
@@ -275,38 +296,21 @@ class SqlRegistrations:
         return _registration(row) if row else None
 
     async def active_of(self, workshop_id: int, person_id: int) -> Registration | None:
-        query = select(RegistrationRow).where(
-            RegistrationRow.workshop_id == workshop_id,
-            RegistrationRow.person_id == person_id,
-            RegistrationRow.status.in_(_ACTIVE),
-        )
-        row = (await self.session.execute(query)).scalar_one_or_none()
+        found = await self.session.execute(_ACTIVE_OF, {"workshop_id": workshop_id, "person_id": person_id})
+        row = found.scalar_one_or_none()
         return _registration(row) if row else None
 
     async def of_person(self, person_id: int) -> list[Registration]:
-        query = (
-            select(RegistrationRow)
-            .where(RegistrationRow.person_id == person_id, RegistrationRow.status.in_(_ACTIVE))
-            .order_by(RegistrationRow.id)
-        )
-        return [_registration(row) for row in (await self.session.execute(query)).scalars()]
+        found = await self.session.execute(_ACTIVE_OF_PERSON, {"person_id": person_id})
+        return [_registration(row) for row in found.scalars()]
 
     async def counts(self, workshop_ids: Sequence[int]) -> dict[int, Counts]:
         found = {workshop_id: Counts() for workshop_id in workshop_ids}
         if not workshop_ids:
             return found
-        query = (
-            select(
-                RegistrationRow.workshop_id,
-                RegistrationRow.status,
-                func.count(),
-                func.count(RegistrationRow.attended_at),
-            )
-            .where(RegistrationRow.workshop_id.in_(list(workshop_ids)), RegistrationRow.status.in_(_ACTIVE))
-            .group_by(RegistrationRow.workshop_id, RegistrationRow.status)
-        )
         tally: dict[int, dict[str, int]] = {workshop_id: {} for workshop_id in workshop_ids}
-        for workshop_id, status, count, present in (await self.session.execute(query)).all():
+        counted = await self.session.execute(_COUNTS, {"ids": list(workshop_ids)})
+        for workshop_id, status, count, present in counted.all():
             tally[workshop_id][status] = count
             tally[workshop_id]["present"] = tally[workshop_id].get("present", 0) + present
         for workshop_id, numbers in tally.items():
