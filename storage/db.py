@@ -14,6 +14,10 @@ from storage.aiosqlite_trips import OneTripDbapi
 # sender, the periodic jobs and /healthz.
 POOL = {"pool_size": 10, "max_overflow": 20}
 
+# How long a writer waits for SQLite's write lock (SQLite's busy timeout, and storage/aiosqlite_trips's
+# write gate) before it gives up: "database is locked".
+BUSY_TIMEOUT = 30.0
+
 # A database in memory lives and dies with its one connection: one pool of one, and no second engine.
 IN_MEMORY = "sqlite+aiosqlite://"
 
@@ -22,9 +26,8 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     if database_url != IN_MEMORY:
         kwargs = {**POOL, **kwargs}
     if database_url.startswith("sqlite"):
-        engine = create_async_engine(
-            database_url, module=OneTripDbapi(), connect_args={"timeout": 30}, **kwargs
-        )
+        kwargs.setdefault("module", OneTripDbapi(BUSY_TIMEOUT))
+        engine = create_async_engine(database_url, connect_args={"timeout": BUSY_TIMEOUT}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(database_url, pool_pre_ping=True, **kwargs)
@@ -42,7 +45,9 @@ def autocommit_engine(engine: AsyncEngine) -> AsyncEngine:
     url = engine.url.render_as_string(hide_password=False)
     if url == IN_MEMORY:
         return engine
-    return create_engine(url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
+    return create_engine(  # the same DBAPI module: on SQLite, the same write gate
+        url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, module=engine.dialect.dbapi
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -52,7 +57,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
     cursor.close()
 
 

@@ -1,8 +1,10 @@
 """The SQLite engine's adapter (storage/aiosqlite_trips.py): one trip to aiosqlite's thread a
-statement, and the cursor says what SQLAlchemy's own adapter says. Always SQLite: it is its driver."""
+statement, the cursor says what SQLAlchemy's own adapter says, and writers take turns at the write
+gate instead of sleeping in SQLite's busy handler. Always SQLite: it is its driver."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from pathlib import Path
 
@@ -11,29 +13,29 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from storage.db import create_engine
+from storage.db import autocommit_engine, create_engine
 
 
 @pytest.fixture
-def trips(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """Functions run in aiosqlite's threads, by name."""
-    counted: Counter[str] = Counter()
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What was handed to aiosqlite's threads, in order: the function's name, or the statement."""
+    order: list[str] = []
     original = aiosqlite.Connection._execute
 
-    async def counting(self: aiosqlite.Connection, fn, *args, **kwargs):
-        counted[getattr(fn, "__name__", repr(fn))] += 1
+    async def recording(self: aiosqlite.Connection, fn, *args, **kwargs):
+        order.append(args[1] if fn.__name__ == "_run" else fn.__name__)
         return await original(self, fn, *args, **kwargs)
 
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counting)
-    return counted
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", recording)
+    return order
 
 
-async def test_one_trip_a_statement_and_what_the_cursor_says(tmp_path: Path, trips: Counter[str]) -> None:
+async def test_one_trip_a_statement_and_what_the_cursor_says(tmp_path: Path, sent: list[str]) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'trips.db'}")
     try:
         async with engine.begin() as connection:
             await connection.execute(text("create table t (id integer primary key, name text unique)"))
-        trips.clear()
+        sent.clear()
         async with engine.begin() as connection:
             inserted = await connection.execute(text("insert into t (name) values ('a'), ('b')"))
             assert (inserted.rowcount, inserted.lastrowid) == (2, 2)
@@ -47,7 +49,8 @@ async def test_one_trip_a_statement_and_what_the_cursor_says(tmp_path: Path, tri
             assert list(rows.keys()) == ["id", "name"] and rows.all() == [(2, "b"), (3, "c"), (4, "d")]
             updated = await connection.execute(text("update t set name = name || '!' where id <= 3"))
             assert updated.rowcount == 3
-        assert trips == {"_run": 4, "commit": 1, "rollback": 1}  # the rollback: the pool's reset
+        trips = Counter("statement" if " " in item else item for item in sent)
+        assert trips == {"statement": 4, "commit": 1, "rollback": 1}  # the rollback: the pool's reset
         with pytest.raises(IntegrityError):
             async with engine.begin() as connection:
                 await connection.execute(text("insert into t (name) values ('d')"))
@@ -56,4 +59,44 @@ async def test_one_trip_a_statement_and_what_the_cursor_says(tmp_path: Path, tri
             streamed = await connection.stream(text("select name from t order by id"))
             assert [name async for name in streamed.scalars()] == ["a!", "b!", "c!", "d"]
     finally:
+        await engine.dispose()
+
+
+async def test_a_writer_waits_its_turn_at_the_gate_not_in_sqlite(tmp_path: Path, sent: list[str]) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'gate.db'}")
+    writer = autocommit_engine(engine)  # another engine on the same database: the same gate
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("create table t (id integer primary key, who text)"))
+        first_wrote = asyncio.Event()
+
+        async def first() -> None:
+            async with engine.begin() as connection:
+                await connection.execute(text("insert into t (who) values ('first')"))
+                first_wrote.set()
+                await asyncio.sleep(0.2)  # the write lock is held while the event loop runs others
+                reader = await writer.connect()  # reading needs no turn
+                assert (await reader.execute(text("select count(*) from t"))).scalar() == 0
+                await reader.close()
+
+        async def second() -> None:
+            await first_wrote.wait()
+            async with writer.begin() as connection:
+                await connection.execute(text("insert into t (who) values ('second')"))
+
+        sent.clear()
+        await asyncio.gather(first(), second())
+        writes = [item for item in sent if item.startswith(("insert", "commit"))]
+        assert writes[:3] == [
+            "insert into t (who) values ('first')",
+            "commit",
+            "insert into t (who) values ('second')",
+        ]
+        async with engine.connect() as connection:
+            assert (await connection.execute(text("select who from t order by id"))).scalars().all() == [
+                "first",
+                "second",
+            ]
+    finally:
+        await writer.dispose()
         await engine.dispose()
