@@ -14,10 +14,11 @@ tries meanwhile sleeps in SQLite's busy handler (1, 2, 5 ... 100 ms at a time) a
 may sleep long after the lock is free, and later writers may overtake it. Under load
 (bench/journey.py) conversation-state writes waited over 100 ms for the slowest 1 %, and a
 registration's first write almost a second for the slowest 5 %. Within this process, writers now
-queue on an asyncio lock shared by every engine of the database (`WriteGate`): a connection takes it
-before its first write and gives it back when its transaction ends (commit, rollback, close, or a
-statement that committed itself). Other processes on the same file still meet SQLite's busy handler.
-After SQLite's own busy timeout a writer gives up the same way, "database is locked".
+wait on one lock shared by every engine of the database (`WriteGate`), taken and given back in
+aiosqlite's threads: a connection takes it before its first write and gives it back the moment its
+transaction ends (commit, rollback, close, or a statement that committed itself), and the next writer
+goes on at once. Other processes on the same file still meet SQLite's busy handler. After SQLite's
+own busy timeout a writer gives up the same way, "database is locked".
 
 It leans on two private names that SQLAlchemy's adapter itself uses, aiosqlite's `Connection._execute`
 (run a function in the thread) and `Connection._conn` (the sqlite3 connection there); the whole test
@@ -26,10 +27,9 @@ suite runs through it.
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import sqlite3
-import weakref
+import threading
 from typing import Any
 
 import aiosqlite
@@ -38,25 +38,52 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
 )
+from sqlalchemy.util import await_
 
 
 class _Done:
     """What a cursor says after its statement ran, once the sqlite3 cursor is closed."""
 
-    __slots__ = ("description", "in_transaction", "lastrowid", "rowcount", "rows")
+    __slots__ = ("description", "lastrowid", "rowcount", "rows")
 
     def __init__(self) -> None:
         self.description: Any = None
         self.rowcount, self.lastrowid, self.rows = -1, None, None
-        self.in_transaction = False
 
     def close(self) -> None:
         pass
 
 
-def _run(connection: aiosqlite.Connection, operation: str, parameters: Any, many: bool) -> _Done:
-    """In aiosqlite's thread: execute, fetch everything, close."""
-    cursor: sqlite3.Cursor = connection._conn.cursor()
+_READS = ("SELECT", "PRAGMA", "EXPLAIN")
+
+
+def _writes(operation: str) -> bool:
+    return not operation.lstrip()[:7].upper().startswith(_READS)
+
+
+class WriteGate:
+    """One writing connection at a time within this process. Taken and given back in aiosqlite's
+    threads, where a waiter blocks its own connection's thread, never the event loop."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._lock = threading.Lock()
+
+    def enter(self) -> None:
+        if not self._lock.acquire(timeout=self.timeout):
+            raise sqlite3.OperationalError("database is locked")
+
+    def leave(self) -> None:
+        self._lock.release()
+
+
+def _run(adapted: OneTripConnection, operation: str, parameters: Any, many: bool) -> _Done:
+    """In aiosqlite's thread: through the write gate if it writes; execute, fetch everything, close."""
+    connection: sqlite3.Connection = adapted._connection._conn
+    if not adapted.holds_gate and _writes(operation):
+        adapted.dbapi.gate.enter()
+        adapted.holds_gate = True
+    cursor = connection.cursor()
     try:
         if many:
             cursor.executemany(operation, parameters)
@@ -68,46 +95,23 @@ def _run(connection: aiosqlite.Connection, operation: str, parameters: Any, many
             cursor.rowcount,
             cursor.lastrowid,
         )
-        done.in_transaction = connection._conn.in_transaction
         if cursor.description:
             done.rows = cursor.fetchall()
         return done
     finally:
         cursor.close()
+        if not connection.in_transaction:  # it committed itself (autocommit), failed, or read
+            adapted.leave_gate()
 
 
-_READS = ("SELECT", "PRAGMA", "EXPLAIN")
-
-
-def _writes(operation: str) -> bool:
-    return not operation.lstrip()[:7].upper().startswith(_READS)
-
-
-class WriteGate:
-    """One writing connection at a time within this process, first come first served."""
-
-    def __init__(self, timeout: float) -> None:
-        self.timeout = timeout
-        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-            weakref.WeakKeyDictionary()
-        )
-
-    def _lock(self) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
-        lock = self._locks.get(loop)
-        if lock is None:
-            lock = self._locks[loop] = asyncio.Lock()
-        return lock
-
-    async def enter(self) -> asyncio.Lock:
-        """Wait for the gate; the caller releases the lock it returns."""
-        lock = self._lock()
-        try:
-            async with asyncio.timeout(self.timeout):  # not wait_for: on 3.11 it may lose the lock
-                await lock.acquire()
-        except TimeoutError:
-            raise sqlite3.OperationalError("database is locked") from None
-        return lock
+def _end(adapted: OneTripConnection, how: str) -> None:
+    """In aiosqlite's thread: commit or roll back, then let the next writer in."""
+    connection: sqlite3.Connection = adapted._connection._conn
+    try:
+        getattr(connection, how)()
+    finally:
+        if not connection.in_transaction:
+            adapted.leave_gate()
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
@@ -127,43 +131,40 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         await self._one_trip(operation, seq_of_parameters, many=True)
 
     async def _one_trip(self, operation: Any, parameters: Any, many: bool) -> None:
-        adapted: OneTripConnection = self._adapt_connection  # type: ignore[assignment]
-        if adapted.held is None and _writes(operation):
-            adapted.held = await adapted.dbapi.gate.enter()
+        adapted = self._adapt_connection
         async with adapted._execute_mutex:
-            done = await self._connection._execute(_run, self._connection, operation, parameters, many)
-        if not done.in_transaction:  # it committed itself (autocommit), or wrote nothing
-            adapted.leave_gate()
+            done = await self._connection._execute(_run, adapted, operation, parameters, many)
         self._cursor = done
         if done.rows is not None:
             self._rows = collections.deque(done.rows)
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("held",)
+    __slots__ = ("holds_gate",)
     _cursor_cls = OneTripCursor
     dbapi: OneTripDbapi
 
     def __init__(self, dbapi: OneTripDbapi, connection: aiosqlite.Connection) -> None:
         super().__init__(dbapi, connection)
-        self.held: asyncio.Lock | None = None  # the write gate, while this connection holds it
+        self.holds_gate = False
 
     def leave_gate(self) -> None:
-        held, self.held = self.held, None
-        if held is not None:
-            held.release()
+        if self.holds_gate:
+            self.holds_gate = False
+            self.dbapi.gate.leave()
+
+    def _finish(self, how: str) -> None:
+        if self._connection._connection:  # as SQLAlchemy's adapter: not on a closed connection
+            try:
+                await_(self._connection._execute(_end, self, how))
+            except Exception as error:
+                self._handle_exception(error)
 
     def commit(self) -> None:
-        try:
-            super().commit()
-        finally:
-            self.leave_gate()
+        self._finish("commit")
 
     def rollback(self) -> None:
-        try:
-            super().rollback()
-        finally:
-            self.leave_gate()
+        self._finish("rollback")
 
     def close(self) -> None:
         try:
