@@ -20,6 +20,7 @@ from handlers import (
     workshop_renderers,
     workshops,
 )
+from handlers.routing import gate_routers
 
 # Imported for their side effect: the outbox renderers of the workshops feature.
 _RENDERERS = workshop_renderers
@@ -52,6 +53,7 @@ def build_router() -> Router:
     private.callback_query.filter(F.message.chat.type == "private")
     private.include_routers(*features)
     root.include_routers(hardening.router, private, common.fallback)
+    gate_routers(root)
     inline_plain_filters(root)
     return root
 
@@ -72,4 +74,5 @@ def _in_loop(callback: CallbackType) -> CallbackType:
     async def run(*args: Any, **kwargs: Any) -> Any:
         return callback(*args, **kwargs)
 
+    run.__wrapped__ = callback  # type: ignore[attr-defined]  # what the filter is (handlers.routing)
     return run

@@ -1,13 +1,18 @@
-"""Filters run in the event loop, not in aiogram's worker threads, and still filter."""
+"""Filters run in the event loop, not in aiogram's worker threads, and still filter; each router's gate
+lets through what one of its handlers may take."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from aiogram import F, Router
-from aiogram.types import Chat, Message
+from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Chat, Message, User
 
 from handlers import build_router, inline_plain_filters
+from handlers.routing import CallbackPrefixes, MessageGate, gate_routers
 
 
 def test_no_filter_of_the_bot_runs_in_a_worker_thread() -> None:
@@ -41,3 +46,97 @@ async def test_a_magic_filter_run_in_the_loop_still_filters() -> None:
     handler = router.message.handlers[0]
     assert (await handler.check(message("private", "/start")))[0]
     assert not (await handler.check(message("private", "hola")))[0]
+
+
+def _gates(root: Router) -> list[object]:
+    return [
+        getattr(check.callback, "__wrapped__", check.callback)
+        for router in root.chain_tail
+        for observer in (router.message, router.callback_query)
+        for check in observer._handler.filters or ()
+        if isinstance(getattr(check.callback, "__wrapped__", check.callback), (MessageGate, CallbackPrefixes))
+    ]
+
+
+def test_every_feature_router_is_gated_once_however_often_the_tree_is_built() -> None:
+    first = len(_gates(build_router()))
+    assert first >= 20
+    assert len(_gates(build_router())) == first
+
+
+class _Cb(CallbackData, prefix="cb"):
+    n: int
+
+
+class _Other(CallbackData, prefix="cbx"):
+    n: int
+
+
+class _Steps(StatesGroup):
+    one = State()
+    two = State()
+
+
+def _message(text: str | None) -> Message:
+    chat = Chat(id=1, type="private")
+    return Message(message_id=1, date=datetime.now(UTC), chat=chat, text=text)
+
+
+def _query(data: str | None) -> CallbackQuery:
+    person = User(id=1, is_bot=False, first_name="A")
+    return CallbackQuery(id="1", from_user=person, chat_instance="1", data=data)
+
+
+async def test_a_gate_lets_through_exactly_what_some_handler_of_its_router_may_take() -> None:
+    router = Router()
+
+    @router.message(Command("talleres", "Ayuda", ignore_case=True))
+    async def command(message: Message) -> None: ...
+
+    @router.message(_Steps.one, F.text)
+    async def typed(message: Message) -> None: ...
+
+    @router.message(StateFilter(_Steps.two), Command("fin"))
+    async def ended(message: Message) -> None: ...
+
+    @router.callback_query(_Steps.two, _Cb.filter(F.n > 1))
+    async def pressed(query: CallbackQuery) -> None: ...
+
+    gate_routers(router)
+    inline_plain_filters(router)
+    gate_routers(router)  # a second tree: nothing added
+    (message_gate,) = [c.callback for c in router.message._handler.filters]
+    (callback_gate,) = [c.callback for c in router.callback_query._handler.filters]
+    one, two = _Steps.one.state, _Steps.two.state
+
+    for text, state, expected in [
+        ("/talleres", None, True),
+        ("/talleres@participa_bot arequipa", two, True),
+        ("/AYUDA", None, True),  # Command casefolds: "ayuda"
+        ("/otro", None, False),
+        ("/otro", one, True),  # `typed` reads only the state and the text
+        ("hola", one, True),
+        ("hola", None, False),
+        ("hola", two, False),
+        ("/fin", two, True),
+        ("/fin", None, False),
+        (None, one, True),
+        (None, None, False),
+    ]:
+        assert await message_gate(_message(text), raw_state=state) is expected, (text, state)
+    assert await callback_gate(_query("cb:1"))  # the handler itself still checks n > 1 and the state
+    assert not await callback_gate(_query("cbx:1"))
+    assert not await callback_gate(_query(None))
+
+
+def test_a_router_with_a_handler_for_any_button_or_any_message_is_not_gated_for_it() -> None:
+    router = Router()
+
+    @router.callback_query(_Other.filter())
+    async def known(query: CallbackQuery) -> None: ...
+
+    @router.callback_query()
+    async def anything(query: CallbackQuery) -> None: ...
+
+    gate_routers(router)
+    assert not router.callback_query._handler.filters

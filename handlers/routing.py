@@ -1,0 +1,134 @@
+"""How an update finds its handler without asking every handler of the bot.
+
+aiogram offers an update to the routers in order, and each router asks each of its handlers in
+turn: every filter of every handler, with the update's whole context copied at each call. A button
+press near the end of the tree (the SMART questions) went through about 40 handlers, a message
+through up to 60; under load that walk was about a tenth of the bot's CPU (py-spy, bench/journey.py).
+
+`gate_routers` gives each feature router one filter of its own (aiogram checks a router's filters
+before its handlers) that says, from what its handlers' filters declare, whether any of them could
+take the update at all:
+
+- a button press: its callback data starts with the prefix of one of the router's CallbackData
+  filters (a router with a handler that has none is not gated);
+- a message: the command it starts with, if any, is one a Command filter names, and the conversation
+  state is one a state filter allows. Other filters (magic filters, text) are not read: a handler
+  with only those may take any message, so the gate lets everything through to it.
+
+A gate only ever skips a router none of whose handlers would match; the handlers still check
+everything themselves. What it decides for a command and a state is kept (a few hundred answers at
+most: the known commands, one key for every other, and the states).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aiogram import Router
+from aiogram.dispatcher.event.handler import HandlerObject
+from aiogram.filters import Command, Filter, StateFilter
+from aiogram.filters.callback_data import CallbackQueryFilter
+from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery, Message
+
+_OTHER_COMMAND = "\0other"
+
+
+def gate_routers(root: Router) -> None:
+    """A gate on each router with handlers of its own and no sub-routers; a router that has one
+    already keeps it (the routers are module-level and a tree can be built again over them)."""
+    for router in root.chain_tail:
+        if router.sub_routers:
+            continue
+        for observer, gate in (
+            (router.callback_query, _callback_gate(router.callback_query.handlers)),
+            (router.message, _message_gate(router.message.handlers)),
+        ):
+            already = any(isinstance(check, _Gate) for check in _filters(observer._handler))
+            if gate is not None and observer.handlers and not already:
+                observer.filter(gate)
+
+
+def _filters(handler: HandlerObject) -> list[Any]:
+    """The filters themselves, also once handlers.inline_plain_filters has wrapped them."""
+    return [getattr(check.callback, "__wrapped__", check.callback) for check in handler.filters or ()]
+
+
+class _Gate(Filter):
+    pass
+
+
+class CallbackPrefixes(_Gate):
+    def __init__(self, prefixes: tuple[str, ...]) -> None:
+        self.prefixes = prefixes
+
+    async def __call__(self, query: CallbackQuery) -> bool:
+        return (query.data or "").startswith(self.prefixes)
+
+
+def _callback_gate(handlers: list[HandlerObject]) -> CallbackPrefixes | None:
+    prefixes = []
+    for handler in handlers:
+        data = [check.callback_data for check in _filters(handler) if isinstance(check, CallbackQueryFilter)]
+        if not data:
+            return None  # this handler may take any button
+        prefixes += [kind.__prefix__ + kind.__separator__ for kind in data]
+    return CallbackPrefixes(tuple(sorted(set(prefixes))))
+
+
+class _Admits:
+    """What one message handler's filters say about the command and the state."""
+
+    def __init__(self, commands: frozenset[str] | None, states: list[StateFilter]) -> None:
+        self.commands, self.states = commands, states
+
+    async def __call__(self, command: str | None, raw_state: str | None) -> bool:
+        if self.commands is not None and command not in self.commands:
+            return False
+        for state in self.states:
+            if not await state(None, raw_state):  # type: ignore[arg-type]  # states read no event
+                return False
+        return True
+
+
+class MessageGate(_Gate):
+    def __init__(self, handlers: list[_Admits]) -> None:
+        self.handlers = handlers
+        self.known = frozenset().union(*(h.commands or () for h in handlers))
+        self.decided: dict[tuple[str | None, str | None], bool] = {}
+
+    async def __call__(self, message: Message, raw_state: str | None = None) -> bool:
+        key = (self._command(message), raw_state)
+        if key not in self.decided:
+            self.decided[key] = any([await handler(*key) for handler in self.handlers])
+        return self.decided[key]
+
+    def _command(self, message: Message) -> str | None:
+        """The command as Command reads it ("/Start@bot x" is "Start"), or one key for any unknown."""
+        text = message.text or message.caption
+        if not text or not text.startswith("/"):
+            return None
+        name = text.split(maxsplit=1)[0][1:].partition("@")[0]
+        if name in self.known:
+            return name
+        return name.casefold() if name.casefold() in self.known else _OTHER_COMMAND
+
+
+def _message_gate(handlers: list[HandlerObject]) -> MessageGate:
+    admits = []
+    for handler in handlers:
+        commands: frozenset[str] | None = None
+        states = []
+        for check in _filters(handler):
+            if isinstance(check, Command):
+                if check.prefix != "/" or any(isinstance(c, re.Pattern) for c in check.commands):
+                    continue  # read as "may take any command"
+                names = frozenset(check.commands)
+                commands = names if commands is None else commands & names
+            elif isinstance(check, StateFilter):
+                states.append(check)
+            elif isinstance(check, State):
+                states.append(StateFilter(check))
+        admits.append(_Admits(commands, states))
+    return MessageGate(admits)
