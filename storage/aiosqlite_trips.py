@@ -100,6 +100,7 @@ def _run(adapted: OneTripConnection, operation: str, parameters: Any, many: bool
         return done
     finally:
         cursor.close()
+        adapted.in_transaction = connection.in_transaction
         if not connection.in_transaction:  # it committed itself (autocommit), failed, or read
             adapted.leave_gate()
 
@@ -110,6 +111,7 @@ def _end(adapted: OneTripConnection, how: str) -> None:
     try:
         getattr(connection, how)()
     finally:
+        adapted.in_transaction = connection.in_transaction
         if not connection.in_transaction:
             adapted.leave_gate()
 
@@ -140,13 +142,20 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("holds_gate",)
+    """`in_transaction` is what sqlite3 said after this adapter's last trip (True before any): with
+    no transaction open, a commit or rollback has nothing to do and makes no trip. SQLAlchemy rolls
+    back twice after most units of work (the session's end, the pool's reset), usually after reads
+    only. Statements run on the driver connection directly (storage/exports.py) only read, and a read
+    opens no transaction in sqlite3."""
+
+    __slots__ = ("holds_gate", "in_transaction")
     _cursor_cls = OneTripCursor
     dbapi: OneTripDbapi
 
     def __init__(self, dbapi: OneTripDbapi, connection: aiosqlite.Connection) -> None:
         super().__init__(dbapi, connection)
         self.holds_gate = False
+        self.in_transaction = True
 
     def leave_gate(self) -> None:
         if self.holds_gate:
@@ -154,7 +163,7 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             self.dbapi.gate.leave()
 
     def _finish(self, how: str) -> None:
-        if self._connection._connection:  # as SQLAlchemy's adapter: not on a closed connection
+        if self.in_transaction and self._connection._connection:  # as SQLAlchemy's: not once closed
             try:
                 await_(self._connection._execute(_end, self, how))
             except Exception as error:

@@ -50,7 +50,7 @@ async def test_one_trip_a_statement_and_what_the_cursor_says(tmp_path: Path, sen
             updated = await connection.execute(text("update t set name = name || '!' where id <= 3"))
             assert updated.rowcount == 3
         trips = Counter("statement" if " " in item else item for item in sent)
-        assert trips == {"statement": 4, "commit": 1, "rollback": 1}  # the rollback: the pool's reset
+        assert trips == {"statement": 4, "commit": 1}  # the pool's reset: nothing left to roll back
         with pytest.raises(IntegrityError):
             async with engine.begin() as connection:
                 await connection.execute(text("insert into t (name) values ('d')"))
@@ -58,6 +58,32 @@ async def test_one_trip_a_statement_and_what_the_cursor_says(tmp_path: Path, sen
             assert (await connection.execute(text("select count(*) from t"))).scalar() == 4
             streamed = await connection.stream(text("select name from t order by id"))
             assert [name async for name in streamed.scalars()] == ["a!", "b!", "c!", "d"]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_commit_or_rollback_makes_a_trip_only_with_a_transaction_open(
+    tmp_path: Path, sent: list[str]
+) -> None:
+    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'ends.db'}")
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("create table t (id integer primary key)"))
+        sent.clear()
+        async with engine.connect() as connection:  # reads, then the pool's reset
+            await connection.execute(text("select count(*) from t"))
+            await connection.rollback()
+            await connection.execute(text("select 1"))
+            await connection.commit()
+        assert [item for item in sent if " " not in item] == []
+        async with engine.connect() as connection:
+            await connection.execute(text("insert into t default values"))
+            await connection.rollback()  # a write: rolled back in the thread
+            assert (await connection.execute(text("select count(*) from t"))).scalar() == 0
+        assert [item for item in sent if " " not in item] == ["rollback"]
+        async with engine.begin() as connection:  # and the write lock was given back
+            await connection.execute(text("insert into t default values"))
+        assert [item for item in sent if " " not in item] == ["rollback", "commit"]
     finally:
         await engine.dispose()
 
