@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.delivery.ratelimit import RateLimiter, ReplyCounter
-from bot.delivery.responses import HoldResponseModels, JsonSession
+from bot.delivery.responses import JsonSession
 from bot.delivery.sender import Sender
 from bot.i18n import LOCALES_DIR
 from bot.services.roles import bootstrap_admins, role_holders
@@ -69,7 +69,6 @@ def make_i18n(default_locale: str) -> I18n:
 
 def make_bot(settings: Settings, limiter: RateLimiter | None = None) -> Bot:
     session = JsonSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    session.middleware(HoldResponseModels())
     if limiter is not None:
         session.middleware(ReplyCounter(limiter))
     return Bot(settings.token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))

@@ -1,5 +1,5 @@
 """The bot's Bot API session against the fake server: JSON bodies, multipart only for files; sent
-keyboards not read back."""
+keyboards not read back, response models held."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.methods import EditMessageText, Response, SendDocument, SendMessage
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.app import make_bot
 from bot.config import load_settings
@@ -49,6 +50,10 @@ async def test_json_bodies_multipart_uploads_and_sent_keyboards_not_read_back() 
             assert edited.text == "Chau"
             with pytest.raises(TelegramBadRequest, match="message to edit not found"):
                 await bot.edit_message_text("?", chat_id=1001, message_id=999_999)
+            await bot.send_message(1001, "Otra vez")
+            held = bot.session.response_models  # one response model a method, held for the next answer
+            assert set(held) == {SendMessage, SendDocument, EditMessageText}
+            assert held[SendMessage] is Response[Message]
         finally:
             await bot.session.close()
 
