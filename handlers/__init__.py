@@ -20,7 +20,7 @@ from handlers import (
     workshop_renderers,
     workshops,
 )
-from handlers.routing import gate_routers
+from handlers.routing import GatedRouter, gate_routers
 
 # Imported for their side effect: the outbox renderers of the workshops feature.
 _RENDERERS = workshop_renderers
@@ -47,8 +47,8 @@ def build_router() -> Router:
     ]
     for router in [*features, hardening.router, common.fallback]:
         router._parent_router = None
-    root = Router(name="participa")
-    private = Router(name="private")
+    root = GatedRouter(name="participa")
+    private = GatedRouter(name="private")
     private.message.filter(F.chat.type == "private")
     private.callback_query.filter(F.message.chat.type == "private")
     private.include_routers(*features)

@@ -15,18 +15,27 @@ take the update at all:
   state is one a state filter allows. Other filters (magic filters, text) are not read: a handler
   with only those may take any message, so the gate lets everything through to it.
 
+A router with no handler at all for a kind of update gets a gate that lets none through.
+
 A gate only ever skips a router none of whose handlers would match; the handlers still check
 everything themselves. What it decides for a command and a state is kept (a few hundred answers at
 most: the known commands, one key for every other, and the states).
+
+Even a router its gate refuses costs aiogram a visit (its outer middlewares wrapped, its filters
+called, the context copied twice: about 30 µs). A `GatedRouter` asks its sub-routers' gates itself
+and visits only those that let the update through.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from aiogram import Router
+from aiogram.dispatcher.event.bases import REJECTED, UNHANDLED
 from aiogram.dispatcher.event.handler import HandlerObject
+from aiogram.dispatcher.event.telegram import TelegramEventObserver
 from aiogram.filters import Command, Filter, StateFilter
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.state import State
@@ -35,19 +44,50 @@ from aiogram.types import CallbackQuery, Message
 _OTHER_COMMAND = "\0other"
 
 
+_GATES: WeakKeyDictionary[Router, dict[str, _Gate]] = WeakKeyDictionary()
+
+
 def gate_routers(root: Router) -> None:
-    """A gate on each router with handlers of its own and no sub-routers; a router that has one
-    already keeps it (the routers are module-level and a tree can be built again over them)."""
+    """A gate on each router without sub-routers, for buttons and for messages; a router that has
+    its gates already keeps them (the routers are module-level and a tree can be built again)."""
     for router in root.chain_tail:
-        if router.sub_routers:
+        if router.sub_routers or router in _GATES:
             continue
-        for observer, gate in (
-            (router.callback_query, _callback_gate(router.callback_query.handlers)),
-            (router.message, _message_gate(router.message.handlers)),
-        ):
-            already = any(isinstance(check, _Gate) for check in _filters(observer._handler))
-            if gate is not None and observer.handlers and not already:
-                observer.filter(gate)
+        gates = {
+            "callback_query": _callback_gate(router.callback_query.handlers),
+            "message": _message_gate(router.message.handlers),
+        }
+        _GATES[router] = {kind: gate for kind, gate in gates.items() if gate is not None}
+        for kind, gate in _GATES[router].items():
+            router.observers[kind].filter(gate)
+
+
+class GatedRouter(Router):
+    """Visits only the sub-routers whose gate lets the update through (see the module's docstring);
+    otherwise aiogram's own propagation, which this follows line by line."""
+
+    async def _propagate_event(
+        self, observer: TelegramEventObserver | None, update_type: str, event: Any, **kwargs: Any
+    ) -> Any:
+        if observer:
+            result, data = await observer.check_root_filters(event, **kwargs)
+            if not result:
+                return UNHANDLED
+            kwargs.update(data)
+            response = await observer.trigger(event, **kwargs)
+            if response is REJECTED:  # pragma: no cover  (as aiogram's)
+                return UNHANDLED
+            if response is not UNHANDLED:
+                return response
+        raw_state = kwargs.get("raw_state")
+        for router in self.sub_routers:
+            gate = _GATES.get(router, {}).get(update_type)
+            if gate is not None and not await gate(event, raw_state=raw_state):
+                continue
+            response = await router.propagate_event(update_type=update_type, event=event, **kwargs)
+            if response is not UNHANDLED:
+                return response
+        return UNHANDLED
 
 
 def _filters(handler: HandlerObject) -> list[Any]:
@@ -56,18 +96,21 @@ def _filters(handler: HandlerObject) -> list[Any]:
 
 
 class _Gate(Filter):
-    pass
+    async def __call__(self, event: Any, raw_state: str | None = None) -> bool:
+        return False  # no handler: nothing to let through
 
 
 class CallbackPrefixes(_Gate):
     def __init__(self, prefixes: tuple[str, ...]) -> None:
         self.prefixes = prefixes
 
-    async def __call__(self, query: CallbackQuery) -> bool:
+    async def __call__(self, query: CallbackQuery, raw_state: str | None = None) -> bool:
         return (query.data or "").startswith(self.prefixes)
 
 
-def _callback_gate(handlers: list[HandlerObject]) -> CallbackPrefixes | None:
+def _callback_gate(handlers: list[HandlerObject]) -> _Gate | None:
+    if not handlers:
+        return _Gate()
     prefixes = []
     for handler in handlers:
         data = [check.callback_data for check in _filters(handler) if isinstance(check, CallbackQueryFilter)]
@@ -115,7 +158,9 @@ class MessageGate(_Gate):
         return name.casefold() if name.casefold() in self.known else _OTHER_COMMAND
 
 
-def _message_gate(handlers: list[HandlerObject]) -> MessageGate:
+def _message_gate(handlers: list[HandlerObject]) -> _Gate:
+    if not handlers:
+        return _Gate()
     admits = []
     for handler in handlers:
         commands: frozenset[str] | None = None

@@ -12,7 +12,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Chat, Message, User
 
 from handlers import build_router, inline_plain_filters
-from handlers.routing import CallbackPrefixes, MessageGate, gate_routers
+from handlers.routing import CallbackPrefixes, GatedRouter, MessageGate, gate_routers
 
 
 def test_no_filter_of_the_bot_runs_in_a_worker_thread() -> None:
@@ -140,3 +140,40 @@ def test_a_router_with_a_handler_for_any_button_or_any_message_is_not_gated_for_
 
     gate_routers(router)
     assert not router.callback_query._handler.filters
+
+
+async def test_a_gated_router_visits_only_the_sub_routers_whose_gate_lets_the_update_through() -> None:
+    first, second, catch_all = Router(name="first"), Router(name="second"), Router(name="catch_all")
+    visits: list[str] = []
+    for sub in (first, second, catch_all):
+
+        async def visited(handler, event, data, name=sub.name):
+            visits.append(name)
+            return await handler(event, data)
+
+        sub.message.outer_middleware(visited)
+
+    @first.message(Command("talleres"))
+    async def workshops(message: Message) -> str:
+        return "first"
+
+    @second.message(_Steps.one)
+    async def step(message: Message) -> str:
+        return "second"
+
+    @catch_all.message()
+    async def anything(message: Message) -> str:
+        return "catch_all"
+
+    root = GatedRouter(name="root")
+    root.include_routers(first, second, catch_all)
+    gate_routers(root)
+
+    async def handled(text: str, state: str | None) -> str:
+        visits.clear()
+        return await root.propagate_event("message", _message(text), raw_state=state, bot=None)
+
+    assert await handled("/talleres", None) == "first" and visits == ["first"]
+    assert await handled("hola", _Steps.one.state) == "second" and visits == ["second"]
+    assert await handled("/talleres", _Steps.one.state) == "first" and visits == ["first"]  # in order
+    assert await handled("hola", None) == "catch_all" and visits == ["catch_all"]

@@ -9,12 +9,13 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers.consultation import browse, decisions, feedback, proposals
+from handlers.routing import GatedRouter
 
 
 def build_router() -> Router:
     """Commands and menu buttons come first (browse, proposals' /proponer, /disposicion), so that a
     command typed in the middle of a conversation is never taken as its answer."""
-    router = Router(name="consultation")
+    router = GatedRouter(name="consultation")
     parts = [browse.router, proposals.router, decisions.router, feedback.router]
     for part in parts:  # released from a previous tree (several apps in one process)
         part._parent_router = None
