@@ -113,17 +113,13 @@ class SqlPeople:
             )
         )  # fmt: skip
         await self.session.execute(delete(ThemeFollowRow).where(ThemeFollowRow.person_id == person_id))
-        # Opinions and proposals stay, as anonymous contributions: not even linked to each other.
+        # Opinions and proposals stay, as anonymous contributions counted by region and type of
+        # organisation: linked to nobody, not even to each other.
         for contribution in (FeedbackRow, ProposalRow):
             await self.session.execute(
                 update(contribution).where(contribution.person_id == person_id).values(person_id=None)
             )
         await self.session.execute(delete(DeliveryRow).where(DeliveryRow.person_id == person_id))
-        # Opinions and proposals stay, counted by region and type of organisation, linked to nobody.
-        for contribution in (FeedbackRow, ProposalRow):
-            await self.session.execute(
-                update(contribution).where(contribution.person_id == person_id).values(person_id=None)
-            )
 
 
 class SqlOrganisations:
