@@ -100,20 +100,15 @@ def _run(adapted: OneTripConnection, operation: str, parameters: Any, many: bool
         return done
     finally:
         cursor.close()
-        adapted.in_transaction = connection.in_transaction
-        if not connection.in_transaction:  # it committed itself (autocommit), failed, or read
-            adapted.leave_gate()
+        adapted.settle()  # it may have committed itself (autocommit), failed, or only read
 
 
 def _end(adapted: OneTripConnection, how: str) -> None:
     """In aiosqlite's thread: commit or roll back, then let the next writer in."""
-    connection: sqlite3.Connection = adapted._connection._conn
     try:
-        getattr(connection, how)()
+        getattr(adapted._connection._conn, how)()
     finally:
-        adapted.in_transaction = connection.in_transaction
-        if not connection.in_transaction:
-            adapted.leave_gate()
+        adapted.settle()
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
@@ -156,6 +151,13 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         super().__init__(dbapi, connection)
         self.holds_gate = False
         self.in_transaction = True
+
+    def settle(self) -> None:
+        """In aiosqlite's thread, after a trip: note whether a transaction is open; with none, let
+        the next writer in."""
+        self.in_transaction = self._connection._conn.in_transaction
+        if not self.in_transaction:
+            self.leave_gate()
 
     def leave_gate(self) -> None:
         if self.holds_gate:
