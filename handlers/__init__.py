@@ -74,5 +74,4 @@ def _in_loop(callback: CallbackType) -> CallbackType:
     async def run(*args: Any, **kwargs: Any) -> Any:
         return callback(*args, **kwargs)
 
-    run.__wrapped__ = callback  # type: ignore[attr-defined]  # what the filter is (handlers.routing)
     return run

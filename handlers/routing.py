@@ -5,12 +5,11 @@ turn: every filter of every handler, with the update's whole context copied at e
 press near the end of the tree (the SMART questions) went through about 40 handlers, a message
 through up to 60; under load that walk was about a tenth of the bot's CPU (py-spy, bench/journey.py).
 
-`gate_routers` gives each feature router one filter of its own (aiogram checks a router's filters
-before its handlers) that says, from what its handlers' filters declare, whether any of them could
-take the update at all:
+`gate_routers` gives each router without sub-routers a gate for buttons and one for messages,
+read from what its handlers' filters declare: could any of them take the update at all?
 
 - a button press: its callback data starts with the prefix of one of the router's CallbackData
-  filters (a router with a handler that has none is not gated);
+  filters (a router with a handler that has none gets no gate for buttons);
 - a message: the command it starts with, if any, is one a Command filter names, and the conversation
   state is one a state filter allows. Other filters (magic filters, text) are not read: a handler
   with only those may take any message, so the gate lets everything through to it.
@@ -21,9 +20,10 @@ A gate only ever skips a router none of whose handlers would match; the handlers
 everything themselves. What it decides for a command and a state is kept (a few hundred answers at
 most: the known commands, one key for every other, and the states).
 
-Even a router its gate refuses costs aiogram a visit (its outer middlewares wrapped, its filters
-called, the context copied twice: about 30 µs). A `GatedRouter` asks its sub-routers' gates itself
-and visits only those that let the update through.
+The gates are asked by a `GatedRouter` (the root, private and consultation routers) before it
+offers an update to a sub-router: aiogram visits every sub-router in turn, and even a visit that
+ends at once costs about 30 µs (its outer middlewares wrapped, its filters called, the context
+copied twice). A gated router under a plain Router is simply visited, as aiogram does.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from aiogram import Router
 from aiogram.dispatcher.event.bases import REJECTED, UNHANDLED
 from aiogram.dispatcher.event.handler import HandlerObject
 from aiogram.dispatcher.event.telegram import TelegramEventObserver
-from aiogram.filters import Command, Filter, StateFilter
+from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
@@ -44,27 +44,27 @@ from aiogram.types import CallbackQuery, Message
 _OTHER_COMMAND = "\0other"
 
 
-_GATES: WeakKeyDictionary[Router, dict[str, _Gate]] = WeakKeyDictionary()
+# router -> update type -> its gate
+GATES: WeakKeyDictionary[Router, dict[str, _Gate]] = WeakKeyDictionary()
 
 
 def gate_routers(root: Router) -> None:
-    """A gate on each router without sub-routers, for buttons and for messages; a router that has
-    its gates already keeps them (the routers are module-level and a tree can be built again)."""
+    """Gates for each router without sub-routers, before handlers.inline_plain_filters wraps the
+    filters they are read from; a router gated already keeps its gates (the routers are module-level
+    and a tree can be built again over them)."""
     for router in root.chain_tail:
-        if router.sub_routers or router in _GATES:
+        if router.sub_routers or router in GATES:
             continue
         gates = {
             "callback_query": _callback_gate(router.callback_query.handlers),
             "message": _message_gate(router.message.handlers),
         }
-        _GATES[router] = {kind: gate for kind, gate in gates.items() if gate is not None}
-        for kind, gate in _GATES[router].items():
-            router.observers[kind].filter(gate)
+        GATES[router] = {kind: gate for kind, gate in gates.items() if gate is not None}
 
 
 class GatedRouter(Router):
-    """Visits only the sub-routers whose gate lets the update through (see the module's docstring);
-    otherwise aiogram's own propagation, which this follows line by line."""
+    """Offers an update only to the sub-routers whose gate lets it through (see the module's
+    docstring); otherwise aiogram's own propagation, which this follows line by line."""
 
     async def _propagate_event(
         self, observer: TelegramEventObserver | None, update_type: str, event: Any, **kwargs: Any
@@ -81,7 +81,7 @@ class GatedRouter(Router):
                 return response
         raw_state = kwargs.get("raw_state")
         for router in self.sub_routers:
-            gate = _GATES.get(router, {}).get(update_type)
+            gate = GATES.get(router, {}).get(update_type)
             if gate is not None and not await gate(event, raw_state=raw_state):
                 continue
             response = await router.propagate_event(update_type=update_type, event=event, **kwargs)
@@ -91,11 +91,10 @@ class GatedRouter(Router):
 
 
 def _filters(handler: HandlerObject) -> list[Any]:
-    """The filters themselves, also once handlers.inline_plain_filters has wrapped them."""
-    return [getattr(check.callback, "__wrapped__", check.callback) for check in handler.filters or ()]
+    return [check.callback for check in handler.filters or ()]
 
 
-class _Gate(Filter):
+class _Gate:
     async def __call__(self, event: Any, raw_state: str | None = None) -> bool:
         return False  # no handler: nothing to let through
 

@@ -12,7 +12,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Chat, Message, User
 
 from handlers import build_router, inline_plain_filters
-from handlers.routing import CallbackPrefixes, GatedRouter, MessageGate, gate_routers
+from handlers.routing import GATES, GatedRouter, gate_routers
 
 
 def test_no_filter_of_the_bot_runs_in_a_worker_thread() -> None:
@@ -48,20 +48,12 @@ async def test_a_magic_filter_run_in_the_loop_still_filters() -> None:
     assert not (await handler.check(message("private", "hola")))[0]
 
 
-def _gates(root: Router) -> list[object]:
-    return [
-        getattr(check.callback, "__wrapped__", check.callback)
-        for router in root.chain_tail
-        for observer in (router.message, router.callback_query)
-        for check in observer._handler.filters or ()
-        if isinstance(getattr(check.callback, "__wrapped__", check.callback), (MessageGate, CallbackPrefixes))
-    ]
-
-
 def test_every_feature_router_is_gated_once_however_often_the_tree_is_built() -> None:
-    first = len(_gates(build_router()))
-    assert first >= 20
-    assert len(_gates(build_router())) == first
+    first = [(router, GATES[router]) for router in build_router().chain_tail if router in GATES]
+    assert sum(len(gates) for _, gates in first) >= 20
+    again = build_router()
+    assert all(GATES[router] is gates for router, gates in first)
+    assert [router for router in again.chain_tail if router in GATES] == [router for router, _ in first]
 
 
 class _Cb(CallbackData, prefix="cb"):
@@ -104,9 +96,10 @@ async def test_a_gate_lets_through_exactly_what_some_handler_of_its_router_may_t
 
     gate_routers(router)
     inline_plain_filters(router)
-    gate_routers(router)  # a second tree: nothing added
-    (message_gate,) = [c.callback for c in router.message._handler.filters]
-    (callback_gate,) = [c.callback for c in router.callback_query._handler.filters]
+    gates = GATES[router]
+    gate_routers(router)  # a second tree: the same gates
+    assert GATES[router] is gates
+    message_gate, callback_gate = gates["message"], gates["callback_query"]
     one, two = _Steps.one.state, _Steps.two.state
 
     for text, state, expected in [
@@ -139,7 +132,7 @@ def test_a_router_with_a_handler_for_any_button_or_any_message_is_not_gated_for_
     async def anything(query: CallbackQuery) -> None: ...
 
     gate_routers(router)
-    assert not router.callback_query._handler.filters
+    assert "callback_query" not in GATES[router]
 
 
 async def test_a_gated_router_visits_only_the_sub_routers_whose_gate_lets_the_update_through() -> None:
